@@ -1,0 +1,1 @@
+"""moe_core: a small, readable Mixture-of-Experts library in PyTorch."""

@@ -1,0 +1,1 @@
+"""MoE Interview Lab: the question bank, practice, progress and coding exercises."""
