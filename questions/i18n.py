@@ -1,0 +1,35 @@
+"""UI text in English and Chinese: one catalog per language, merged from questions/locales/<lang>/*.yaml."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+LANGUAGES = ("en", "zh")
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    """All UI strings of one language; keys are namespaced by area ("practice.show_answer")."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang ({lang!r}) must be one of {LANGUAGES}")
+    merged: dict[str, str] = {}
+    for path in sorted((LOCALES_DIR / lang).glob("*.yaml")):
+        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(entries, dict):
+            raise ValueError(f"{path}: a locale file must be a mapping of key: text")
+        for key, text in entries.items():
+            if key in merged:
+                raise ValueError(f"{path}: key {key!r} is defined twice in the {lang} catalog")
+            merged[str(key)] = str(text)
+    return merged
+
+
+def t(key: str, lang: str = "en", **fmt) -> str:
+    """The text for `key` in `lang`, formatted with `fmt`; a missing key shows itself so it is easy to spot."""
+    text = catalog(lang).get(key)
+    if text is None:
+        text = catalog("en").get(key, key)
+    return text.format(**fmt) if fmt else text

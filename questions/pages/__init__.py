@@ -1,0 +1,1 @@
+"""Streamlit pages of the question bank, practice, quiz, mock interview, progress and exercises."""
