@@ -1,0 +1,61 @@
+"""Argument checks shared by moe_core's public functions: each raises ValueError naming the parameter and constraint."""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+
+def check_int(name: str, value, low: int | None = None, high: int | None = None, high_name: str | None = None) -> int:
+    """`value` must be an int in [low, high]; `high_name` names where the upper bound comes from."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be an int, got {value!r}")
+    if low is not None and value < low:
+        raise ValueError(f"{name} ({value}) must be >= {low}")
+    if high is not None and value > high:
+        bound = f"{high_name} ({high})" if high_name else str(high)
+        raise ValueError(f"{name} ({value}) must be <= {bound}")
+    return value
+
+
+def check_positive(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} ({value!r}) must be a finite number > 0")
+    return float(value)
+
+
+def check_tensor(name: str, tensor, ndim: int | None = None, floating: bool = False, integer: bool = False) -> Tensor:
+    if not isinstance(tensor, Tensor):
+        raise ValueError(f"{name} must be a torch.Tensor, got {type(tensor).__name__}")
+    if ndim is not None and tensor.dim() != ndim:
+        raise ValueError(f"{name} must have {ndim} dims, got shape {tuple(tensor.shape)}")
+    if floating and not tensor.is_floating_point():
+        raise ValueError(f"{name} must be a floating-point tensor, got {tensor.dtype}")
+    if integer and (tensor.is_floating_point() or tensor.is_complex() or tensor.dtype == torch.bool):
+        raise ValueError(f"{name} must be an integer tensor, got {tensor.dtype}")
+    return tensor
+
+
+def check_logits(name: str, logits, num_experts: int | None = None) -> Tensor:
+    """Router logits: [T, E], floating, finite (a NaN/inf logit silently poisons softmax and top-k)."""
+    check_tensor(name, logits, ndim=2, floating=True)
+    if num_experts is not None and logits.shape[1] != num_experts:
+        raise ValueError(f"{name} has {logits.shape[1]} experts in dim 1, expected num_experts ({num_experts})")
+    if not torch.isfinite(logits).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return logits
+
+
+def check_same_rows(name: str, tensor: Tensor, ref_name: str, ref: Tensor) -> None:
+    if tensor.shape[0] != ref.shape[0]:
+        raise ValueError(f"{name} has {tensor.shape[0]} rows, expected {ref.shape[0]} (the rows of {ref_name})")
+
+
+def check_expert_ids(name: str, indices, num_experts: int) -> Tensor:
+    """Expert ids: an integer tensor with values in [0, num_experts)."""
+    check_tensor(name, indices, integer=True)
+    if indices.numel() and (indices.min() < 0 or indices.max() >= num_experts):
+        raise ValueError(f"{name} values must be in [0, num_experts ({num_experts})), "
+                         f"got [{int(indices.min())}, {int(indices.max())}]")
+    return indices

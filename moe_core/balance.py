@@ -1,0 +1,25 @@
+"""Aux-loss-free load balancing (DeepSeek-V3): nudge a per-expert selection bias toward equal load."""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from ._checks import check_tensor
+
+
+@torch.no_grad()
+def update_expert_bias(bias: Tensor, tokens_per_expert: Tensor, rate: float = 1e-3) -> Tensor:
+    """New bias b + rate * sign(mean(c) - c): underloaded experts go up, overloaded down. Does not modify `bias`.
+
+    The bias only selects experts (sigmoid_group_limited); it never weights outputs. DeepSeek-V3 uses rate 1e-3.
+    """
+    check_tensor("bias", bias, ndim=1, floating=True)
+    check_tensor("tokens_per_expert", tokens_per_expert, ndim=1)
+    if tokens_per_expert.shape != bias.shape:
+        raise ValueError(f"tokens_per_expert has {tokens_per_expert.shape[0]} entries, bias has {bias.shape[0]}")
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not math.isfinite(rate) or rate < 0:
+        raise ValueError(f"rate ({rate!r}) must be a finite number >= 0")
+    load = tokens_per_expert.to(device=bias.device, dtype=torch.float32)
+    return bias + (rate * torch.sign(load.mean() - load)).to(bias.dtype)

@@ -1,0 +1,288 @@
+"""Routers: the routing functions (logits -> RoutingResult) and one nn.Module per strategy behind build_router."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ._checks import check_int, check_logits, check_positive, check_tensor
+
+
+@dataclass
+class RoutingResult:
+    """What a router decided. T tokens, E experts, k slots per token."""
+    weights: Tensor             # [T, k] combine weights (0 where not valid)
+    indices: Tensor             # [T, k] long expert ids
+    probs: Tensor               # [T, E] router probabilities the balance losses use
+    logits: Tensor              # [T, E] raw router logits (for the z-loss)
+    valid: Tensor | None = None  # [T, k] bool; None means every slot is valid
+    load: Tensor | None = None   # [E] Shazeer's smooth load estimate (noisy top-k while training), else None
+
+
+def _check_k(k, num_experts: int) -> int:
+    return check_int("top_k", k, 1, num_experts, "num_experts")
+
+
+def topk_softmax(logits: Tensor, k: int, renormalize: bool = True) -> RoutingResult:
+    """Softmax over all E experts, keep the top-k, renormalise them to sum 1 (Mixtral; Megatron-Core).
+
+    Equal to a softmax over the k selected logits. Dividing the raw top-k logits by their sum (seed 000 §3.2,
+    seed 001 Q4) is wrong: logits can be negative or sum to ~0. Computed in float32 (Switch: router in fp32).
+    """
+    check_logits("logits", logits)
+    _check_k(k, logits.shape[1])
+    probs = logits.float().softmax(dim=-1)                       # [T, E]
+    weights, indices = probs.topk(k, dim=-1)                     # [T, k]
+    if renormalize:
+        weights = weights / weights.sum(dim=-1, keepdim=True)
+    return RoutingResult(weights, indices, probs, logits)
+
+
+def switch_top1(logits: Tensor) -> RoutingResult:
+    """Switch Transformer top-1: the gate is the (not renormalised) probability p_i, so the router gets a gradient."""
+    return topk_softmax(logits, 1, renormalize=False)
+
+
+def noisy_topk_load(clean_logits: Tensor, noisy_logits: Tensor, noise_std: Tensor, k: int) -> Tensor:
+    """Shazeer 2017 smooth load estimate [E]: sum over tokens of P(expert i stays in the top-k under fresh noise).
+
+    P = Phi((clean_i - threshold_i) / std_i), threshold_i the k-th largest noisy logit among the *other* experts:
+    the (k+1)-th largest if i is currently in the top-k, else the k-th. Differentiable in clean logits and std.
+    """
+    num_tokens, num_experts = clean_logits.shape
+    if k >= num_experts:  # every expert is always selected
+        return torch.full((num_experts,), float(num_tokens), device=clean_logits.device)
+    top = noisy_logits.topk(k + 1, dim=-1).values                # [T, k+1]
+    threshold_if_in, threshold_if_out = top[:, k:k + 1], top[:, k - 1:k]
+    is_in = noisy_logits > threshold_if_in                       # [T, E]
+    threshold = torch.where(is_in, threshold_if_in, threshold_if_out)
+    return torch.special.ndtr((clean_logits - threshold) / noise_std).sum(dim=0)
+
+
+def noisy_topk(logits: Tensor, noise_logits: Tensor, k: int, train: bool = True,
+               generator: torch.Generator | None = None) -> RoutingResult:
+    """Noisy top-k gating with learned noise (Shazeer et al. 2017).
+
+    H = logits + N(0, 1) * softplus(noise_logits) while training (clean logits at eval); the weights are a softmax
+    over the top-k of H. `probs` = softmax(H) over all experts; `load` = the smooth load estimate (training only).
+    """
+    check_logits("logits", logits)
+    check_logits("noise_logits", noise_logits, logits.shape[1])
+    if noise_logits.shape != logits.shape:
+        raise ValueError(f"noise_logits shape {tuple(noise_logits.shape)} must equal logits shape {tuple(logits.shape)}")
+    _check_k(k, logits.shape[1])
+    clean = logits.float()
+    load = None
+    if train:
+        noise_std = F.softplus(noise_logits.float()) + 1e-2      # floor keeps the load estimate finite
+        noise = torch.randn(clean.shape, generator=generator, device=clean.device)
+        noisy = clean + noise * noise_std
+        load = noisy_topk_load(clean, noisy, noise_std, k)
+    else:
+        noisy = clean
+    probs = noisy.softmax(dim=-1)
+    weights, indices = probs.topk(k, dim=-1)
+    weights = weights / weights.sum(dim=-1, keepdim=True)
+    return RoutingResult(weights, indices, probs, logits, load=load)
+
+
+def expert_choice(logits: Tensor, capacity: int) -> RoutingResult:
+    """Expert choice (Zhou et al. 2022): every expert takes its top-`capacity` tokens by softmax score.
+
+    A token may get 0..E experts, so the result has k = E slots (slot e = expert e) and a `valid` mask; the weight
+    of a slot is the token's softmax probability for that expert. Looks at every token of the batch, so it is not
+    causal (not usable as-is in autoregressive decoding).
+    """
+    check_logits("logits", logits)
+    num_tokens, num_experts = logits.shape
+    check_int("capacity", capacity, 1, num_tokens, "num_tokens")
+    probs = logits.float().softmax(dim=-1)                       # [T, E]
+    chosen = probs.t().topk(capacity, dim=-1).indices            # [E, C] token ids per expert
+    valid = torch.zeros(num_experts, num_tokens, dtype=torch.bool, device=logits.device)
+    valid.scatter_(1, chosen, True)
+    valid = valid.t()                                            # [T, E]
+    indices = torch.arange(num_experts, device=logits.device).expand(num_tokens, num_experts)
+    weights = probs * valid
+    return RoutingResult(weights, indices, probs, logits, valid=valid)
+
+
+def hash_routing(token_ids: Tensor, num_experts: int, k: int = 1) -> RoutingResult:
+    """Hash layers (Roller et al. 2021): a fixed token id -> expert map, nothing learned.
+
+    Expert = Knuth multiplicative hash of the id, mapped onto [0, E); slot j takes the next expert (e0 + j) % E so the k
+    experts differ. Weights are 1/k. `probs` is the assignment itself (one-hot / k) and `logits` are zeros: there is
+    no router to balance or stabilise.
+    """
+    check_tensor("token_ids", token_ids, ndim=1, integer=True)
+    check_int("num_experts", num_experts, 1)
+    _check_k(k, num_experts)
+    if token_ids.numel() and token_ids.min() < 0:
+        raise ValueError(f"token_ids must be >= 0, got {int(token_ids.min())}")
+    hashed = (token_ids.long() * 2654435761) % (1 << 32)         # spreads consecutive ids
+    first = (hashed * num_experts) >> 32                          # [T] in [0, E)
+    indices = (first[:, None] + torch.arange(k, device=token_ids.device)) % num_experts  # [T, k]
+    num_tokens = token_ids.shape[0]
+    weights = torch.full((num_tokens, k), 1.0 / k, device=token_ids.device)
+    probs = torch.zeros(num_tokens, num_experts, device=token_ids.device).scatter_(1, indices, 1.0 / k)
+    logits = torch.zeros(num_tokens, num_experts, device=token_ids.device)
+    return RoutingResult(weights, indices, probs, logits)
+
+
+def sigmoid_group_limited(logits: Tensor, bias: Tensor, k: int, num_groups: int, topk_groups: int,
+                          routed_scaling_factor: float = 1.0) -> RoutingResult:
+    """DeepSeek-V3 routing: sigmoid scores, bias-adjusted group-limited selection, unbiased weights.
+
+    s = sigmoid(logits); selection uses s + bias: each group of E / num_groups experts is scored by the sum of its
+    top-2 (top-1 if a group has one expert), only the best `topk_groups` groups stay, and the top-k experts among them
+    are chosen. The weights are the *unbiased* s of the chosen experts, renormalised, times routed_scaling_factor:
+    the bias only selects. `probs` = s / sum(s) (the normalised scores DeepSeek's sequence-wise loss uses).
+    """
+    check_logits("logits", logits)
+    num_tokens, num_experts = logits.shape
+    check_tensor("bias", bias, ndim=1, floating=True)
+    if bias.shape[0] != num_experts:
+        raise ValueError(f"bias has {bias.shape[0]} entries, expected num_experts ({num_experts})")
+    check_int("num_groups", num_groups, 1, num_experts, "num_experts")
+    if num_experts % num_groups:
+        raise ValueError(f"num_experts ({num_experts}) must be divisible by num_groups ({num_groups})")
+    check_int("topk_groups", topk_groups, 1, num_groups, "num_groups")
+    per_group = num_experts // num_groups
+    check_int("top_k", k, 1, topk_groups * per_group, "topk_groups * experts per group")
+    check_positive("routed_scaling_factor", routed_scaling_factor)
+    scores = logits.float().sigmoid()                            # [T, E]
+    choice = scores + bias.detach().float()                      # [T, E] selection only
+    group_scores = choice.view(num_tokens, num_groups, per_group).topk(min(2, per_group), dim=-1).values.sum(-1)
+    best_groups = group_scores.topk(topk_groups, dim=-1).indices  # [T, topk_groups]
+    group_mask = torch.zeros_like(group_scores, dtype=torch.bool).scatter_(1, best_groups, True)
+    expert_mask = group_mask.repeat_interleave(per_group, dim=1)  # [T, E]
+    indices = choice.masked_fill(~expert_mask, float("-inf")).topk(k, dim=-1).indices
+    weights = scores.gather(1, indices)
+    weights = weights / (weights.sum(dim=-1, keepdim=True) + 1e-20) * routed_scaling_factor
+    probs = scores / scores.sum(dim=-1, keepdim=True)
+    return RoutingResult(weights, indices, probs, logits)
+
+
+class Router(nn.Module):
+    """Base router: a linear map weight [E, d_model] (no bias) computed in float32; subclasses route the logits."""
+    uses_balance_loss = True  # False where balance holds by construction or nothing is learned: aux loss = 0
+    learned = True            # False for fixed routing: z-loss = 0
+
+    def __init__(self, d_model: int, num_experts: int, top_k: int):
+        super().__init__()
+        check_int("d_model", d_model, 1)
+        check_int("num_experts", num_experts, 1)
+        _check_k(top_k, num_experts)
+        self.d_model, self.num_experts, self.top_k = d_model, num_experts, top_k
+        self.weight = nn.Parameter(torch.randn(num_experts, d_model) * 0.02)
+
+    def logits(self, x: Tensor) -> Tensor:
+        check_tensor("x", x, ndim=2, floating=True)
+        if x.shape[1] != self.d_model:
+            raise ValueError(f"x has last dim {x.shape[1]}, expected d_model ({self.d_model})")
+        return F.linear(x.float(), self.weight.float())          # [T, E]
+
+    def forward(self, x: Tensor, token_ids: Tensor | None = None) -> RoutingResult:
+        raise NotImplementedError
+
+
+class TopKSoftmaxRouter(Router):
+    def __init__(self, d_model, num_experts, top_k, renormalize: bool = True):
+        super().__init__(d_model, num_experts, top_k)
+        self.renormalize = renormalize
+
+    def forward(self, x, token_ids=None):
+        return topk_softmax(self.logits(x), self.top_k, self.renormalize)
+
+
+class NoisyTopKRouter(Router):
+    """Shazeer 2017; noise_weight starts at zero as in the paper, noise is added only in training mode."""
+
+    def __init__(self, d_model, num_experts, top_k, generator: torch.Generator | None = None):
+        super().__init__(d_model, num_experts, top_k)
+        self.noise_weight = nn.Parameter(torch.zeros(num_experts, d_model))
+        self.generator = generator
+
+    def forward(self, x, token_ids=None):
+        noise_logits = F.linear(x.float(), self.noise_weight.float())
+        return noisy_topk(self.logits(x), noise_logits, self.top_k, self.training, self.generator)
+
+
+class SwitchRouter(Router):
+    def __init__(self, d_model, num_experts, top_k=1):
+        if top_k != 1:
+            raise ValueError(f"top_k ({top_k}) must be 1 for the switch router")
+        super().__init__(d_model, num_experts, 1)
+
+    def forward(self, x, token_ids=None):
+        return switch_top1(self.logits(x))
+
+
+class ExpertChoiceRouter(Router):
+    """Capacity per expert = min(T, ceil(capacity_factor * top_k * T / E)); top_k is the average experts per token."""
+    uses_balance_loss = False  # every expert takes exactly C tokens
+
+    def __init__(self, d_model, num_experts, top_k, capacity_factor: float = 1.0):
+        super().__init__(d_model, num_experts, top_k)
+        self.capacity_factor = check_positive("capacity_factor", capacity_factor)
+
+    def capacity(self, num_tokens: int) -> int:
+        return max(1, min(num_tokens, math.ceil(self.capacity_factor * self.top_k * num_tokens / self.num_experts - 1e-9)))
+
+    def forward(self, x, token_ids=None):
+        return expert_choice(self.logits(x), self.capacity(x.shape[0]))
+
+
+class HashRouter(Router):
+    """Fixed routing by token id; `weight` is kept (frozen, unused) so every router has the same state_dict layout."""
+    uses_balance_loss = False
+    learned = False
+
+    def __init__(self, d_model, num_experts, top_k):
+        super().__init__(d_model, num_experts, top_k)
+        self.weight.requires_grad_(False)
+
+    def forward(self, x, token_ids=None):
+        if token_ids is None:
+            raise ValueError("token_ids is required for the hash router")
+        if token_ids.shape[0] != x.shape[0]:
+            raise ValueError(f"token_ids has {token_ids.shape[0]} entries, expected one per token ({x.shape[0]})")
+        return hash_routing(token_ids.to(x.device), self.num_experts, self.top_k)
+
+
+class SigmoidGroupLimitedRouter(Router):
+    """DeepSeek-V3 router; `expert_bias` [E] is a buffer updated outside autograd with balance.update_expert_bias."""
+
+    def __init__(self, d_model, num_experts, top_k, num_groups: int = 1, topk_groups: int = 1,
+                 routed_scaling_factor: float = 1.0):
+        super().__init__(d_model, num_experts, top_k)
+        self.num_groups, self.topk_groups, self.routed_scaling_factor = num_groups, topk_groups, routed_scaling_factor
+        self.register_buffer("expert_bias", torch.zeros(num_experts))
+        sigmoid_group_limited(torch.zeros(1, num_experts), self.expert_bias, top_k, num_groups, topk_groups,
+                              routed_scaling_factor)  # validates the settings at construction
+
+    def forward(self, x, token_ids=None):
+        return sigmoid_group_limited(self.logits(x), self.expert_bias, self.top_k, self.num_groups,
+                                     self.topk_groups, self.routed_scaling_factor)
+
+
+ROUTERS: dict[str, type[Router]] = {
+    "topk_softmax": TopKSoftmaxRouter,
+    "noisy_topk": NoisyTopKRouter,
+    "switch": SwitchRouter,
+    "expert_choice": ExpertChoiceRouter,
+    "hash": HashRouter,
+    "sigmoid_group_limited": SigmoidGroupLimitedRouter,
+}
+
+
+def build_router(name: str, d_model: int, num_experts: int, top_k: int, **kwargs) -> Router:
+    """The router module registered under `name` in ROUTERS; kwargs go to its constructor."""
+    if name not in ROUTERS:
+        raise ValueError(f"router ({name!r}) must be one of {sorted(ROUTERS)}")
+    try:
+        return ROUTERS[name](d_model, num_experts, top_k, **kwargs)
+    except TypeError as error:  # an unknown keyword: name the router and the bad argument
+        raise ValueError(f"bad router_kwargs for router {name!r}: {error}") from None

@@ -1,0 +1,199 @@
+"""Typed schema of one bank question (pydantic v2): fields, fixed vocabularies and the rules between fields."""
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+# Fixed vocabularies (contract.md). The bank file name is the topic: questions/bank/<topic>.yaml.
+TOPICS: tuple[str, ...] = (
+    "fundamentals", "routing", "capacity", "load-balancing", "expert-parallelism",
+    "communication-memory", "training", "inference", "architectures", "code-reading",
+)
+QUESTION_TYPES: tuple[str, ...] = ("open", "choice", "code")
+DIFFICULTIES: tuple[int, ...] = (1, 2, 3)
+LANGS: tuple[str, ...] = ("zh", "en")
+EXERCISE_SLUGS: tuple[str, ...] = (
+    "expert-groups", "topk-router", "noisy-topk", "switch-aux-loss", "z-loss", "capacity-dispatch", "expert-choice",
+    "permute-unpermute", "fix-simple-moe", "aux-free-bias", "a2a-splits", "group-limited-routing",
+)
+SANDBOX_PRESETS: tuple[str, ...] = (
+    "switch-top1", "gshard-top2", "mixtral-8x7b", "deepseek-v3", "seed000-grouping", "collapse-no-balance",
+)
+# The seed documents in shared/seeds/ a source may cite (the file names are stable identifiers).
+SEED_FILES: tuple[str, ...] = (
+    "000_2140d564b5e31594.txt", "001_af5af4a038612498.txt", "002_8e12b2257a568922.txt",
+    "003_80ad598c709aaa42.txt", "004_ac9308a275c74e69.txt",
+)
+KEY_POINTS_RANGE = (3, 6)  # required for open and code questions
+OPTIONS_RANGE = (3, 5)     # choice questions only
+
+KEBAB_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TAG_RE = re.compile(r"^[a-z0-9][a-z0-9.+_-]*$")
+# A text that still carries an importer placeholder or a damaged character must not pass as finished content.
+TODO_RE = re.compile(r"^\s*TODO\b")
+REPLACEMENT_CHAR = "\ufffd"
+
+
+def _rule_error(field: str, message: str, **ctx) -> PydanticCustomError:
+    """A cross-field rule violation; ctx["field"] tells the loader which YAML field (and line) it belongs to."""
+    # Formatted here (pydantic's own templates know no !r); the text has no braces left for pydantic to fill.
+    return PydanticCustomError("question_rule", message.format(**ctx), {"field": field, **ctx})
+
+
+class _Strict(BaseModel):
+    """Base: unknown keys are errors (a typo must not pass silently) and scalars are not coerced ("2" is no int)."""
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=False)
+
+
+class LocalText(_Strict):
+    """One text in both languages; Markdown, LaTeX with $...$."""
+    zh: str
+    en: str
+
+    @field_validator("zh", "en")
+    @classmethod
+    def _finished_text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        if TODO_RE.match(value):
+            raise ValueError("still a TODO placeholder (finish the text)")
+        if REPLACEMENT_CHAR in value:
+            raise ValueError("contains the replacement character \ufffd (text damaged on import; repair it)")
+        return value
+
+    def get(self, lang: str) -> str:
+        if lang not in LANGS:
+            raise ValueError(f"lang ({lang!r}) must be one of {LANGS}")
+        return self.zh if lang == "zh" else self.en
+
+
+class Option(_Strict):
+    """One answer option of a choice question; every option says why it is right or wrong."""
+    text: LocalText
+    correct: StrictBool
+    explanation: LocalText
+
+
+class Source(_Strict):
+    """Where a question comes from: a seed document (with its question number) and/or a paper."""
+    seed: Optional[Literal[SEED_FILES]] = None  # type: ignore[valid-type]
+    paper: Optional[str] = None
+    ref: Optional[str] = None
+    url: Optional[str] = None
+
+    @field_validator("paper", "ref")
+    @classmethod
+    def _not_blank(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not value.strip():
+            raise ValueError("must not be empty")
+        if value is not None and TODO_RE.match(value):
+            raise ValueError("still a TODO placeholder (cite the real source)")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"url ({value!r}) must start with http:// or https://")
+        return value
+
+    @model_validator(mode="after")
+    def _seed_or_paper(self) -> "Source":
+        if self.seed is None and self.paper is None:
+            raise _rule_error("", "a source needs `seed` (a seed file name) or `paper`")
+        return self
+
+
+class Question(_Strict):
+    """One bank question. Field order is the order used in the YAML files."""
+    id: str
+    type: Literal[QUESTION_TYPES]  # type: ignore[valid-type]
+    topic: Literal[TOPICS]  # type: ignore[valid-type]
+    tags: list[str] = Field(min_length=1)
+    difficulty: StrictInt = Field(ge=DIFFICULTIES[0], le=DIFFICULTIES[-1])  # 1 easy, 2 medium, 3 hard
+    prompt: LocalText
+    answer: LocalText
+    key_points: Optional[list[LocalText]] = None
+    pitfall: Optional[LocalText] = None
+    options: Optional[list[Option]] = None
+    sources: list[Source] = Field(min_length=1)
+    exercises: list[Literal[EXERCISE_SLUGS]] = Field(default_factory=list)  # type: ignore[valid-type]
+    sandbox_presets: list[Literal[SANDBOX_PRESETS]] = Field(default_factory=list)  # type: ignore[valid-type]
+
+    @field_validator("id")
+    @classmethod
+    def _kebab_id(cls, value: str) -> str:
+        if not KEBAB_RE.match(value):
+            raise ValueError(f"id ({value!r}) must be lowercase kebab-case (a-z, 0-9 and single hyphens)")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _clean_tags(cls, value: list[str]) -> list[str]:
+        for tag in value:
+            if not TAG_RE.match(tag):
+                raise ValueError(f"tag ({tag!r}) must be lowercase, e.g. 'seed-error' (a-z, 0-9, '-', '.', '+', '_')")
+        duplicates = sorted({tag for tag in value if value.count(tag) > 1})
+        if duplicates:
+            raise ValueError(f"tags repeat: {', '.join(duplicates)}")
+        return value
+
+    @model_validator(mode="after")
+    def _rules_between_fields(self) -> "Question":
+        if not self.id.startswith(self.topic + "-"):
+            raise _rule_error("id", "id ({id!r}) must start with its topic ({prefix!r})",
+                              id=self.id, prefix=self.topic + "-")
+        low, high = KEY_POINTS_RANGE
+        count = len(self.key_points or [])
+        if self.type in ("open", "code") and not low <= count <= high:
+            raise _rule_error("key_points", "{type} questions need {low}-{high} key_points (got {count})",
+                              type=self.type, low=low, high=high, count=count)
+        if self.type == "choice" and count > high:
+            raise _rule_error("key_points", "at most {high} key_points (got {count})", high=high, count=count)
+        if self.type != "choice" and self.options is not None:
+            raise _rule_error("options", "options are only allowed on choice questions (type is {type!r})",
+                              type=self.type)
+        if self.type == "choice":
+            low, high = OPTIONS_RANGE
+            count = len(self.options or [])
+            if not low <= count <= high:
+                raise _rule_error("options", "choice questions need {low}-{high} options (got {count})",
+                                  low=low, high=high, count=count)
+            if not any(option.correct for option in self.options or []):
+                raise _rule_error("options", "at least one option must have `correct: true`")
+        for field in ("exercises", "sandbox_presets"):
+            values = getattr(self, field)
+            if len(set(values)) != len(values):
+                raise _rule_error(field, "{field} repeat an entry", field=field)
+        return self
+
+    # ---- helpers for pages -------------------------------------------------------------------------------------
+    def text(self, field: str, lang: str) -> str:
+        """The text of a bilingual field ("prompt", "answer", "pitfall") in one language; "" for a missing pitfall."""
+        if field not in ("prompt", "answer", "pitfall"):
+            raise ValueError(f"field ({field!r}) must be one of 'prompt', 'answer', 'pitfall'")
+        value: Optional[LocalText] = getattr(self, field)
+        return value.get(lang) if value is not None else ""
+
+    def key_point_texts(self, lang: str) -> list[str]:
+        return [point.get(lang) for point in self.key_points or []]
+
+    def correct_option_indices(self) -> list[int]:
+        return [i for i, option in enumerate(self.options or []) if option.correct]
+
+    def seed_refs(self) -> list[tuple[str, Optional[str]]]:
+        """(seed file name, ref) for every source citing a seed, e.g. ("001_af5af4a038612498.txt", "Q4")."""
+        return [(source.seed, source.ref) for source in self.sources if source.seed is not None]
+
+    @cached_property
+    def search_blob(self) -> dict[str, str]:
+        """Casefolded haystacks for the literal search: per language prompt + answer + tags."""
+        tags = " ".join(self.tags)
+        return {lang: "\n".join((self.prompt.get(lang), self.answer.get(lang), tags)).casefold() for lang in LANGS}
+
+
+QUESTION_FIELDS: tuple[str, ...] = tuple(Question.model_fields)

@@ -1,0 +1,61 @@
+"""A tiny bilingual fixture bank (6 questions, 2 topics) for the app and browser tests, and a YAML writer."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+
+def _text(en: str, zh: str) -> dict:
+    return {"en": en, "zh": zh}
+
+
+def open_question(qid: str, topic: str, difficulty: int, en: str, zh: str, **extra) -> dict:
+    question = {
+        "id": qid, "type": "open", "topic": topic, "tags": [topic, "fixture"], "difficulty": difficulty,
+        "prompt": _text(en, zh),
+        "answer": _text(f"Answer to: {en}", f"答案：{zh}"),
+        "key_points": [_text(f"{en} point {n}", f"{zh} 要点 {n}") for n in (1, 2, 3)],
+        "pitfall": _text(f"Pitfall of {en}", f"{zh} 的误区"),
+        "sources": [{"paper": "Fedus et al. 2021, Switch Transformers", "ref": "Sec. 2.2"}],
+    }
+    question.update(extra)
+    return question
+
+
+def choice_question(qid: str, topic: str, en: str, zh: str, correct: int) -> dict:
+    options = []
+    for n in range(3):
+        options.append({"text": _text(f"{en} option {n}", f"{zh} 选项 {n}"), "correct": n == correct,
+                        "explanation": _text(f"Why option {n}", f"选项 {n} 的解释")})
+    return {
+        "id": qid, "type": "choice", "topic": topic, "tags": [topic, "fixture"], "difficulty": 1,
+        "prompt": _text(en, zh), "answer": _text(f"Option {correct}", f"选项 {correct}"),
+        "options": options, "sources": [{"seed": "001_af5af4a038612498.txt", "ref": "Q4"}],
+    }
+
+
+FIXTURE_BANK = {
+    "routing": [
+        open_question("routing-topk-softmax", "routing", 2, "Why renormalise top-k weights?", "为什么要对 top-k 权重重新归一化？",
+                      exercises=["topk-router"], sandbox_presets=["mixtral-8x7b"]),
+        open_question("routing-expert-choice", "routing", 3, "What does expert choice routing change?",
+                      "专家选择路由改变了什么？"),
+        choice_question("routing-switch-k", "routing", "How many experts does Switch use per token?",
+                        "Switch 每个 token 使用几个专家？", correct=0),
+    ],
+    "capacity": [
+        open_question("capacity-factor", "capacity", 1, "What is the capacity factor?", "什么是容量因子？"),
+        choice_question("capacity-formula", "capacity", "Which is the capacity formula?", "哪个是容量公式？", correct=1),
+        choice_question("capacity-overflow", "capacity", "What happens to overflow tokens?", "溢出的 token 会怎样？",
+                        correct=2),
+    ],
+}
+
+
+def write_bank(directory: Path, bank: dict[str, list[dict]] = FIXTURE_BANK) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for topic, questions in bank.items():
+        (directory / f"{topic}.yaml").write_text(
+            yaml.safe_dump(questions, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return directory

@@ -1,0 +1,104 @@
+"""Honesty of every exercise: the reference (moe_core) passes its tests, the starter and the seed's code fail them."""
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import yaml
+
+from questions.exercises import check_solution, exercises, get_exercise
+from questions.exercises.catalog import EXERCISES_DIR, ExerciseError, load_exercise, reference_sources
+
+REQUIRED = {
+    "expert-groups": ["create_expert_groups"], "topk-router": ["topk_softmax"], "noisy-topk": ["noisy_topk_gating"],
+    "switch-aux-loss": ["switch_aux_loss"], "z-loss": ["z_loss"], "capacity-dispatch": ["dispatch_with_capacity"],
+    "expert-choice": ["expert_choice_routing"], "permute-unpermute": ["permute", "unpermute"],
+    "fix-simple-moe": ["SimpleMoE"], "aux-free-bias": ["update_expert_bias"], "a2a-splits": ["all_to_all_splits"],
+    "group-limited-routing": ["group_limited_topk"],
+}
+PRESETS = {"switch-top1", "gshard-top2", "mixtral-8x7b", "deepseek-v3", "seed000-grouping", "collapse-no-balance"}
+SLUGS = [e.slug for e in exercises()]
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """Every (exercise, reference / starter / seed) run through the real runner, two at a time (2 cores)."""
+    jobs = []
+    for exercise in exercises():
+        jobs.append((exercise.slug, "reference", exercise.reference, True))
+        jobs.append((exercise.slug, "starter", exercise.starter, False))
+        if exercise.seed_buggy is not None:
+            jobs.append((exercise.slug, "seed", exercise.seed_buggy, False))
+
+    def run(job):
+        slug, kind, code, allow_moe_core = job
+        return (slug, kind), check_solution(get_exercise(slug), code, allow_moe_core=allow_moe_core)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(pool.map(run, jobs))
+
+
+def _failures(result):
+    return {t["name"]: t["message"] for t in result["tests"] if t["status"] != "pass"}
+
+
+def test_required_exercises_exist_with_their_functions():
+    assert len(SLUGS) >= 12
+    for slug, names in REQUIRED.items():
+        assert list(get_exercise(slug).functions) == names, slug
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_exercise_metadata_is_complete(slug):
+    exercise = get_exercise(slug)
+    assert exercise.title["en"] and exercise.title["zh"] and exercise.prompt["en"] and exercise.prompt["zh"]
+    assert len(exercise.hints) >= 2
+    assert set(exercise.sandbox_presets) <= PRESETS
+    for name in exercise.functions:
+        assert f"{name}" in exercise.starter, f"{slug}: the starter must define {name}"
+    assert [title for title, _ in reference_sources(exercise)][1:], f"{slug}: the reference must use moe_core"
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_reference_passes_every_test(runs, slug):
+    result = runs[(slug, "reference")]
+    assert result["status"] == "pass", (result["verdict"], result["message"], _failures(result))
+    assert len(result["tests"]) >= 5, f"{slug}: too few tests to be a strong check"
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_starter_fails(runs, slug):
+    result = runs[(slug, "starter")]
+    assert result["status"] == "fail", (result["verdict"], result["message"])
+    assert all(t["status"] != "pass" for t in result["tests"][:1]), "the first test must fail on the starter"
+
+
+@pytest.mark.parametrize("slug", [e.slug for e in exercises() if e.seed_buggy is not None])
+def test_seed_code_fails_for_the_right_reason(runs, slug):
+    exercise = get_exercise(slug)
+    result = runs[(slug, "seed")]
+    assert result["status"] == "fail", (result["verdict"], result["message"])
+    failed = _failures(result)
+    for name in exercise.seed_failures:
+        assert name in failed, f"{slug}: the seed's code should fail {name} (the bug the exercise is about)"
+
+
+def test_starter_of_fix_simple_moe_is_the_seed_code():
+    exercise = get_exercise("fix-simple-moe")
+    assert exercise.seed_buggy.strip() in exercise.starter
+
+
+def test_missing_field_is_reported_with_the_file(tmp_path):
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    for name in ("starter.py", "test_solution.py", "reference.py"):
+        (folder / name).write_text("", encoding="utf-8")
+    data = yaml.safe_load((EXERCISES_DIR / "z-loss" / "exercise.yaml").read_text(encoding="utf-8"))
+    data["difficulty"] = 7
+    (folder / "exercise.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ExerciseError, match=r"exercise\.yaml: difficulty"):
+        load_exercise(folder)
+
+
+def test_locale_catalogs_have_the_same_keys():
+    en = yaml.safe_load((EXERCISES_DIR.parent / "locales" / "en" / "exercises.yaml").read_text(encoding="utf-8"))
+    zh = yaml.safe_load((EXERCISES_DIR.parent / "locales" / "zh" / "exercises.yaml").read_text(encoding="utf-8"))
+    assert set(en) == set(zh)

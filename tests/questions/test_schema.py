@@ -1,0 +1,171 @@
+"""Schema of a bank question: required fields, fixed vocabularies, rules between fields, helpers."""
+import copy
+
+import pytest
+from pydantic import ValidationError
+
+from questions import Question
+from questions.schema import EXERCISE_SLUGS, SANDBOX_PRESETS, SEED_FILES, TOPICS
+
+
+def local(zh="中文", en="English"):
+    return {"zh": zh, "en": en}
+
+
+def open_question(**changes):
+    data = {
+        "id": "routing-topk", "type": "open", "topic": "routing", "tags": ["router", "softmax"], "difficulty": 2,
+        "prompt": local("为什么要 top-k？", "Why top-k?"), "answer": local("因为……", "Because ..."),
+        "key_points": [local(f"要点{n}", f"point {n}") for n in range(3)],
+        "pitfall": local("错误说法", "wrong claim"),
+        "sources": [{"seed": SEED_FILES[1], "ref": "Q4"}, {"paper": "Fedus et al. 2021", "ref": "Sec. 2.2"}],
+        "exercises": ["topk-router"], "sandbox_presets": ["mixtral-8x7b"],
+    }
+    data.update(changes)
+    return data
+
+
+def choice_question(**changes):
+    data = open_question(id="routing-choice", type="choice", key_points=None, options=[
+        {"text": local("甲", "a"), "correct": True, "explanation": local("对", "right")},
+        {"text": local("乙", "b"), "correct": False, "explanation": local("错", "wrong")},
+        {"text": local("丙", "c"), "correct": False, "explanation": local("错", "wrong")},
+    ])
+    data.pop("key_points")
+    data.update(changes)
+    return data
+
+
+def errors_of(data):
+    with pytest.raises(ValidationError) as caught:
+        Question.model_validate(data)
+    return caught.value.errors()
+
+
+def test_valid_questions_of_each_type_load():
+    assert Question.model_validate(open_question()).type == "open"
+    assert Question.model_validate(open_question(id="routing-code", type="code")).type == "code"
+    choice = Question.model_validate(choice_question())
+    assert choice.correct_option_indices() == [0]
+    assert choice.key_points is None
+
+
+def test_helpers_return_the_text_of_one_language():
+    question = Question.model_validate(open_question())
+    assert question.text("prompt", "zh") == "为什么要 top-k？"
+    assert question.text("answer", "en") == "Because ..."
+    assert question.text("pitfall", "en") == "wrong claim"
+    assert Question.model_validate(open_question(pitfall=None)).text("pitfall", "zh") == ""
+    assert question.key_point_texts("en") == ["point 0", "point 1", "point 2"]
+    assert question.seed_refs() == [(SEED_FILES[1], "Q4")]
+    with pytest.raises(ValueError, match="lang"):
+        question.text("prompt", "fr")
+    with pytest.raises(ValueError, match="field"):
+        question.text("tags", "en")
+
+
+@pytest.mark.parametrize("field", ["id", "type", "topic", "tags", "difficulty", "prompt", "answer", "sources"])
+def test_required_fields_are_required(field):
+    data = open_question()
+    del data[field]
+    assert any(e["type"] == "missing" and e["loc"] == (field,) for e in errors_of(data))
+
+
+def test_unknown_fields_are_errors_at_every_level():
+    assert errors_of(open_question(anwser=local()))[0]["type"] == "extra_forbidden"
+    assert errors_of(open_question(prompt={"zh": "a", "en": "b", "fr": "c"}))[0]["loc"] == ("prompt", "fr")
+    data = choice_question()
+    data["options"][0]["why"] = "x"
+    assert errors_of(data)[0]["loc"] == ("options", 0, "why")
+
+
+@pytest.mark.parametrize("value", ["2", 2.0, True, 0, 4])
+def test_difficulty_is_an_integer_from_1_to_3(value):
+    assert errors_of(open_question(difficulty=value))[0]["loc"] == ("difficulty",)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("", "empty"), ("   ", "empty"), ("TODO: translate", "TODO"), ("坏\ufffd字", "replacement character"),
+])
+def test_local_text_must_be_finished(text, reason):
+    errors = errors_of(open_question(answer=local(en=text)))
+    assert errors[0]["loc"] == ("answer", "en") and reason in errors[0]["msg"]
+
+
+def test_local_text_needs_both_languages():
+    assert errors_of(open_question(prompt={"zh": "只有中文"}))[0]["loc"] == ("prompt", "en")
+
+
+@pytest.mark.parametrize("bad_id", ["Routing-TopK", "routing_topk", "routing--topk", "-routing", ""])
+def test_id_is_lowercase_kebab_case(bad_id):
+    assert errors_of(open_question(id=bad_id))[0]["loc"] == ("id",)
+
+
+def test_id_starts_with_the_topic():
+    error = errors_of(open_question(id="capacity-topk"))[0]
+    assert error["ctx"]["field"] == "id" and "routing-" in error["msg"]
+
+
+def test_topic_type_and_vocabularies_are_fixed():
+    assert errors_of(open_question(topic="misc"))[0]["loc"] == ("topic",)
+    assert errors_of(open_question(type="essay"))[0]["loc"] == ("type",)
+    assert errors_of(open_question(exercises=["no-such-exercise"]))[0]["loc"] == ("exercises", 0)
+    assert errors_of(open_question(sandbox_presets=["gpt-4"]))[0]["loc"] == ("sandbox_presets", 0)
+    assert len(TOPICS) == 10 and "topk-router" in EXERCISE_SLUGS and "deepseek-v3" in SANDBOX_PRESETS
+
+
+@pytest.mark.parametrize("tags", [[], ["Router"], ["two words"], ["router", "router"]])
+def test_tags_are_lowercase_unique_and_at_least_one(tags):
+    assert errors_of(open_question(tags=tags))[0]["loc"][0] == "tags"
+
+
+@pytest.mark.parametrize("kind", ["open", "code"])
+@pytest.mark.parametrize("count", [0, 2, 7])
+def test_open_and_code_questions_need_3_to_6_key_points(kind, count):
+    data = open_question(type=kind, key_points=[local()] * count)
+    error = errors_of(data)[0]
+    assert error["ctx"]["field"] == "key_points" and f"got {count}" in error["msg"]
+
+
+def test_key_points_are_bilingual():
+    data = open_question(key_points=[local(), local(), {"zh": "只有中文"}])
+    assert errors_of(data)[0]["loc"] == ("key_points", 2, "en")
+
+
+def test_choice_rules():
+    two_options = choice_question()
+    two_options["options"] = two_options["options"][:2]
+    assert "3-5 options" in errors_of(two_options)[0]["msg"]
+    six_options = choice_question()
+    six_options["options"] = six_options["options"] * 2
+    assert "got 6" in errors_of(six_options)[0]["msg"]
+    none_correct = choice_question()
+    for option in none_correct["options"]:
+        option["correct"] = False
+    assert "correct: true" in errors_of(none_correct)[0]["msg"]
+    no_explanation = choice_question()
+    del no_explanation["options"][1]["explanation"]
+    assert errors_of(no_explanation)[0]["loc"] == ("options", 1, "explanation")
+    string_flag = choice_question()
+    string_flag["options"][0]["correct"] = "yes"
+    assert errors_of(string_flag)[0]["loc"] == ("options", 0, "correct")
+    missing = choice_question()
+    del missing["options"]
+    assert errors_of(missing)[0]["ctx"]["field"] == "options"
+
+
+def test_options_are_forbidden_on_open_questions():
+    data = open_question(options=copy.deepcopy(choice_question()["options"]))
+    error = errors_of(data)[0]
+    assert error["ctx"]["field"] == "options" and "only allowed on choice" in error["msg"]
+
+
+def test_sources_rules():
+    assert errors_of(open_question(sources=[]))[0]["loc"] == ("sources",)
+    assert "seed" in errors_of(open_question(sources=[{"ref": "Q1"}]))[0]["msg"]
+    assert errors_of(open_question(sources=[{"seed": "999_nope.txt"}]))[0]["loc"] == ("sources", 0, "seed")
+    assert errors_of(open_question(sources=[{"paper": "X", "url": "ftp://x"}]))[0]["loc"] == ("sources", 0, "url")
+    assert errors_of(open_question(sources=[{"paper": "TODO: cite"}]))[0]["loc"] == ("sources", 0, "paper")
+    assert errors_of(open_question(sources=[{"seed": SEED_FILES[0], "ref": 4}]))[0]["loc"] == ("sources", 0, "ref")
+    ok = Question.model_validate(open_question(sources=[{"paper": "GShard", "url": "https://arxiv.org/abs/2006.16668"}]))
+    assert ok.sources[0].url.startswith("https://")
