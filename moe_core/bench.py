@@ -1,6 +1,6 @@
 """Benchmark: MoELayer vs a Mixtral-style (HF transformers) reference vs the bare expert GEMMs.
 
-python -m moe_core.bench [--device cuda] [--dtype bf16] [--repeat 5] [--shapes 4096,512,1024,8,2 ...]
+python -m moe_core.bench [--device cuda] [--dtype bf16] [--repeat 7] [--shapes 4096,512,1024,8,2 ...]
 Forward is timed under torch.no_grad (inference); forward+backward with autograd, backward from sum(y).
 """
 from __future__ import annotations
@@ -90,7 +90,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", default="fp32", choices=["fp32", "bf16"])
-    parser.add_argument("--repeat", type=int, default=5, help="timed runs per measurement (median reported)")
+    parser.add_argument("--repeat", type=int, default=7, help="timed runs per measurement (median reported)")
     parser.add_argument("--shapes", nargs="*", default=None, help="T,d_model,d_ff,E,k (default: the three issue shapes)")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads on CPU")
     args = parser.parse_args(argv)

@@ -18,7 +18,7 @@ from .routing import ExpertChoiceRouter, RoutingResult, build_router
 class MoEInfo:
     """Side outputs of one MoELayer call; the losses carry no coefficient (the caller weights them)."""
     aux_loss: Tensor           # scalar switch_aux_loss (1.0 = balanced); 0 for expert choice and hash routing
-    z_loss: Tensor             # scalar router z-loss; 0 for hash routing
+    z_loss: Tensor             # scalar router z-loss of the raw logits (every learned router); 0 for hash routing
     tokens_per_expert: Tensor  # [E] kept slots per expert
     dropped_tokens: int        # dropped (token, slot) pairs
     routing: RoutingResult     # the router's decision before capacity

@@ -178,10 +178,13 @@ class Router(nn.Module):
         self.d_model, self.num_experts, self.top_k = d_model, num_experts, top_k
         self.weight = nn.Parameter(torch.randn(num_experts, d_model) * 0.02)
 
-    def logits(self, x: Tensor) -> Tensor:
+    def check_input(self, x: Tensor) -> None:
         check_tensor("x", x, ndim=2, floating=True)
         if x.shape[1] != self.d_model:
             raise ValueError(f"x has last dim {x.shape[1]}, expected d_model ({self.d_model})")
+
+    def logits(self, x: Tensor) -> Tensor:
+        self.check_input(x)
         return F.linear(x.float(), self.weight.float())          # [T, E]
 
     def forward(self, x: Tensor, token_ids: Tensor | None = None) -> RoutingResult:
@@ -206,8 +209,9 @@ class NoisyTopKRouter(Router):
         self.generator = generator
 
     def forward(self, x, token_ids=None):
+        logits = self.logits(x)
         noise_logits = F.linear(x.float(), self.noise_weight.float())
-        return noisy_topk(self.logits(x), noise_logits, self.top_k, self.training, self.generator)
+        return noisy_topk(logits, noise_logits, self.top_k, self.training, self.generator)
 
 
 class SwitchRouter(Router):
@@ -245,6 +249,7 @@ class HashRouter(Router):
         self.weight.requires_grad_(False)
 
     def forward(self, x, token_ids=None):
+        self.check_input(x)
         if token_ids is None:
             raise ValueError("token_ids is required for the hash router")
         if token_ids.shape[0] != x.shape[0]:

@@ -107,7 +107,8 @@ def _construct(node: yaml.Node, loader: Any) -> Any:
         for key_node, value_node in node.value:
             key = _construct(key_node, loader)
             if isinstance(key, (list, dict)):
-                raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a scalar", key_node.start_mark)
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping key must be a scalar", key_node.start_mark)
             if key in mapping:
                 raise _DuplicateKey(str(key), key_node.start_mark.line + 1, key_lines[key])
             key_lines[key] = key_node.start_mark.line + 1
@@ -272,7 +273,8 @@ def _parse_question(shown: str, stem: str, index: int, item: yaml.Node, loader: 
         data = _construct(item, loader)
     except _DuplicateKey as exc:
         out.problems.append(BankProblem(
-            shown, exc.line, exc.key, f"key {exc.key!r} appears twice in one question (first on line {exc.first_line})"))
+            shown, exc.line, exc.key,
+            f"key {exc.key!r} appears twice in one question (first on line {exc.first_line})"))
         return
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -409,7 +411,8 @@ def load_bank(path: Union[PathLike, Iterable[PathLike], None] = None, *,
             if question.id in first_seen:
                 first_path, first_line = first_seen[question.id]
                 result.problems.append(BankProblem(
-                    shown, id_line, "id", f"duplicate id {question.id!r}: already defined at {first_path}:{first_line}"))
+                    shown, id_line, "id",
+                    f"duplicate id {question.id!r}: already defined at {first_path}:{first_line}"))
                 continue
             first_seen[question.id] = (shown, id_line)
             result.questions.append(question)

@@ -12,5 +12,6 @@ if str(ROOT) not in sys.path:
 
 @pytest.fixture(autouse=True)
 def _private_db(tmp_path, monkeypatch):
-    """Never touch the user's real progress database from a test."""
+    """Never touch the user's real progress database or bank cache from a test."""
     monkeypatch.setenv("MOE_LAB_DB", str(tmp_path / "progress.sqlite3"))
+    monkeypatch.setenv("MOE_LAB_CACHE", str(tmp_path / "bank-cache"))

@@ -15,6 +15,8 @@ QUEUES = ("due", "new", "bookmarked", "all")
 RATINGS = (1, 2, 3, 4)
 EXERCISES_PAGE = "questions/pages/exercises.py"
 SANDBOX_PAGE = "sandbox/page.py"
+EXERCISE_PARAM = "exercises.slug"  # the exercises page binds its exercise selector to this query parameter
+PRESET_PARAM = "preset"  # the sandbox page opens the preset named here
 
 lang = common.lang()
 profile = common.profile()
@@ -83,13 +85,14 @@ def draw_filters(index: dict):
     topic_col, tag_col, difficulty_col, search_col = st.columns([2, 2, 1.8, 2], vertical_alignment="bottom")
     topics = topic_col.multiselect(t("practice.filter_topics", lang), index["topics"], key="practice_topics",
                                    format_func=lambda topic: common.topic_label(topic, lang),
-                                   placeholder=t("app.topic_all", lang))
-    tags = tag_col.multiselect(t("practice.filter_tags", lang), index["tags"], key="practice_tags", placeholder="")
+                                   placeholder=t("app.topic_all", lang), persist_state="session")
+    tags = tag_col.multiselect(t("practice.filter_tags", lang), index["tags"], key="practice_tags",
+                               placeholder=t("practice.tags_any", lang), persist_state="session")
     difficulties = difficulty_col.pills(t("practice.filter_difficulty", lang), [1, 2, 3], selection_mode="multi",
-                                        key="practice_difficulty",
+                                        key="practice_difficulty", persist_state="session",
                                         format_func=lambda level: common.difficulty_label(level, lang))
     search = search_col.text_input(t("practice.search", lang), key="practice_search",
-                                   placeholder=t("practice.search_placeholder", lang))
+                                   placeholder=t("practice.search_placeholder", lang), persist_state="session")
     return topics, tags, difficulties, search
 
 
@@ -116,9 +119,9 @@ def draw_answer(question, store, card) -> None:
     if question.exercises or question.sandbox_presets:
         st.markdown(f"**{t('practice.related', lang)}**")
         link_cols = st.columns(max(1, len(question.exercises) + len(question.sandbox_presets)))
-        links = [(EXERCISES_PAGE, t("practice.open_exercise", lang, slug=slug), {"exercise": slug}, "🧩")
+        links = [(EXERCISES_PAGE, t("practice.open_exercise", lang, slug=slug), {EXERCISE_PARAM: slug}, "🧩")
                  for slug in question.exercises]
-        links += [(SANDBOX_PAGE, t("practice.open_preset", lang, preset=preset), {"preset": preset}, "🧪")
+        links += [(SANDBOX_PAGE, t("practice.open_preset", lang, preset=preset), {PRESET_PARAM: preset}, "🧪")
                   for preset in question.sandbox_presets]
         for column, (page, label, params, icon) in zip(link_cols, links):
             column.page_link(page, label=label, query_params=params, icon=icon)
@@ -193,6 +196,7 @@ def main() -> None:
     if st.session_state.get("practice_queue") not in QUEUES:
         st.session_state["practice_queue"] = "due" if counts["due"] else "new"
     queue = st.segmented_control(t("practice.queue", lang), QUEUES, key="practice_queue", required=True,
+                                 persist_state="session",
                                  format_func=lambda name: t(f"practice.queue_{name}", lang, count=counts[name]))
     today = start_of_today()
     reviewed_today = sum(1 for card in cards.values() if card.last_review and card.last_review >= today)

@@ -2,6 +2,8 @@
 broken bank warning, corrupt database error, profile isolation and the logged-in profile."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from fsrs import Rating
 
@@ -81,8 +83,8 @@ def test_practice_key_points_suggest_rating_and_typed_answer_is_saved(make_app, 
         at.checkbox(key=f"practice_point_{question_id}_{number}").check()
     run_ok(at)
     assert at.button(key="practice_rate_4").proto.type == "primary"  # all key points ticked -> Easy
-    page_links = [link.proto.page for link in at.get("page_link")]
-    assert any("exercises" in page for page in page_links) and any("sandbox" in page for page in page_links)
+    links = {link.proto.page: link.proto.query_string for link in at.get("page_link")}
+    assert links == {"exercises": "exercises.slug=topk-router", "sandbox": "preset=mixtral-8x7b"}, links
     run_ok(at.button(key="practice_rate_4").click())
     logs = Store(db_path).review_logs("default")
     assert logs[0]["answer_text"] == "softmax over the selected logits" and logs[0]["rating"] == 4
@@ -258,3 +260,40 @@ def test_with_auth_the_profile_is_the_logged_in_user(make_app, db_path):
     run_ok(at.button(key="practice_rate_3").click())
     store = Store(db_path)
     assert len(store.review_logs("ada@example.com")) == 1 and store.review_logs("default") == []
+
+
+def test_practice_filters_survive_a_page_switch(make_app):
+    at = run_ok(make_app(lang="en"))
+    at.multiselect(key="practice_topics").set_value(["capacity"])
+    run_ok(at)
+    at.switch_page(PAGES["quiz"])
+    run_ok(at)
+    at.switch_page(PAGES["practice"])
+    run_ok(at)
+    assert at.multiselect(key="practice_topics").value == ["capacity"]
+    assert t("practice.queue_all", "en", count=3) in at.segmented_control(key="practice_queue").options
+
+
+def test_progress_export_and_import_round_trip_with_clear_errors(make_app, db_path):
+    at = run_ok(make_app(lang="en"))
+    run_ok(at.button(key="practice_show").click())
+    run_ok(at.button(key="practice_rate_3").click())
+    at.switch_page(PAGES["progress"])
+    run_ok(at)
+    assert at.caption[0].value == t("progress.summary", "en", reviews=1, cards=1, due=0)
+    exported = Store(db_path).export_profile("default")
+    assert [download.proto.label for download in at.get("download_button")] == [
+        t("progress.export_json", "en"), t("progress.export_anki", "en", language="EN")]
+
+    at.file_uploader(key="import_json").upload("broken.json", b"{not json", "application/json")
+    run_ok(at)
+    run_ok(at.button(key="import_button").click())
+    assert "broken.json" in at.error[0].value and "not valid JSON at line 1" in at.error[0].value
+
+    at.text_input(key="new_profile_name").input("bob")
+    run_ok(at.button(key="create_profile").click())
+    at.file_uploader(key="import_json").upload("progress.json", json.dumps(exported).encode(), "application/json")
+    run_ok(at)
+    run_ok(at.button(key="import_button").click())
+    assert t("progress.import_done", "en", profile="bob") in at.success[0].value
+    assert len(Store(db_path).review_logs("bob")) == 1

@@ -97,7 +97,7 @@ def test_any_leading_shape_and_experts_without_tokens():
     layer = make_layer("topk_softmax")
     with torch.no_grad():
         layer.router.weight.zero_()
-        layer.router.weight[:2] = 5.0  # experts 2..7 never chosen for positive inputs... use a fixed input
+        layer.router.weight[:2] = 5.0  # with positive inputs only experts 0 and 1 are ever chosen
     x = torch.rand(3, 2, 4, 8) + 0.1
     y, info = layer(x)
     assert y.shape == x.shape
@@ -109,15 +109,17 @@ def test_any_leading_shape_and_experts_without_tokens():
     assert empty.shape == (0, 8)
 
 
-def test_bf16_close_to_fp32():
-    layer = make_layer("topk_softmax", 1.25)
-    x = torch.randn(4, 16, 8)
-    y32, info32 = layer(x)
+def test_bf16_matches_fp32_on_the_same_weights():
     layer16 = make_layer("topk_softmax", 1.25).to(torch.bfloat16)
-    y16, info16 = layer16(x.to(torch.bfloat16))
+    layer32 = make_layer("topk_softmax", 1.25)
+    layer32.load_state_dict({k: v.float() for k, v in layer16.state_dict().items()})
+    x16 = torch.randn(4, 16, 8).to(torch.bfloat16)
+    y16, info16 = layer16(x16)
+    y32, info32 = layer32(x16.float())
+    # the router runs in float32 in both, so routing and drops are identical; only the expert GEMMs round
     assert y16.dtype == torch.bfloat16 and info16.aux_loss.dtype == torch.float32
-    assert torch.equal(info16.routing.indices, info32.routing.indices) or info16.dropped_tokens >= 0
-    torch.testing.assert_close(y16.float(), y32, rtol=5e-2, atol=5e-2)
+    assert torch.equal(info16.routing.indices, info32.routing.indices) and torch.equal(info16.keep, info32.keep)
+    torch.testing.assert_close(y16.float(), y32, rtol=3e-2, atol=3e-2)
     y16.float().sum().backward()
     assert layer16.experts.w1.grad.dtype == torch.bfloat16 and torch.isfinite(layer16.experts.w1.grad.float()).all()
 

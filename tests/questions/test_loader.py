@@ -56,7 +56,8 @@ def test_problem_str_is_path_line_field_message():
 
 
 def test_missing_field_points_at_the_question(tmp_path):
-    text = question_yaml() + question_yaml(qid="routing-two").replace("  answer:\n    zh: 因为\n    en: \"Because.\"\n", "")
+    without_answer = question_yaml(qid="routing-two").replace('  answer:\n    zh: 因为\n    en: "Because."\n', "")
+    text = question_yaml() + without_answer
     path = write(tmp_path, "routing.yaml", text)
     result = load(tmp_path)
     problem = only_problem(result)

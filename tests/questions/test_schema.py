@@ -167,5 +167,6 @@ def test_sources_rules():
     assert errors_of(open_question(sources=[{"paper": "X", "url": "ftp://x"}]))[0]["loc"] == ("sources", 0, "url")
     assert errors_of(open_question(sources=[{"paper": "TODO: cite"}]))[0]["loc"] == ("sources", 0, "paper")
     assert errors_of(open_question(sources=[{"seed": SEED_FILES[0], "ref": 4}]))[0]["loc"] == ("sources", 0, "ref")
-    ok = Question.model_validate(open_question(sources=[{"paper": "GShard", "url": "https://arxiv.org/abs/2006.16668"}]))
+    with_url = open_question(sources=[{"paper": "GShard", "url": "https://arxiv.org/abs/2006.16668"}])
+    ok = Question.model_validate(with_url)
     assert ok.sources[0].url.startswith("https://")
