@@ -105,7 +105,7 @@ def logged_in_profile(lang: str, auth: Mapping) -> str | None:
             st.logout()
         return str(identity)
     st.title(t("app.title", lang))
-    st.info(t("app.login_required", lang), icon="🔒")
+    st.info(t("app.login_required", lang), icon=":material/lock:")
     providers = login_providers(auth)
     if providers:
         for provider in providers:
@@ -118,13 +118,13 @@ def logged_in_profile(lang: str, auth: Mapping) -> str | None:
 
 def pages(lang: str) -> list:
     return [
-        st.Page("questions/pages/practice.py", title=t("app.nav_practice", lang), icon="🃏", url_path="practice",
+        st.Page("questions/pages/practice.py", title=t("app.nav_practice", lang), icon=":material/style:", url_path="practice",
                 default=True),
-        st.Page("questions/pages/quiz.py", title=t("app.nav_quiz", lang), icon="✅", url_path="quiz"),
-        st.Page("questions/pages/mock.py", title=t("app.nav_mock", lang), icon="🎤", url_path="mock"),
-        st.Page("questions/pages/progress.py", title=t("app.nav_progress", lang), icon="📈", url_path="progress"),
-        st.Page("questions/pages/exercises.py", title=t("app.nav_exercises", lang), icon="🧩", url_path="exercises"),
-        st.Page("sandbox/page.py", title=t("app.nav_sandbox", lang), icon="🧪", url_path="sandbox"),
+        st.Page("questions/pages/quiz.py", title=t("app.nav_quiz", lang), icon=":material/quiz:", url_path="quiz"),
+        st.Page("questions/pages/mock.py", title=t("app.nav_mock", lang), icon=":material/record_voice_over:", url_path="mock"),
+        st.Page("questions/pages/progress.py", title=t("app.nav_progress", lang), icon=":material/insights:", url_path="progress"),
+        st.Page("questions/pages/exercises.py", title=t("app.nav_exercises", lang), icon=":material/code:", url_path="exercises"),
+        st.Page("sandbox/page.py", title=t("app.nav_sandbox", lang), icon=":material/science:", url_path="sandbox"),
     ]
 
 

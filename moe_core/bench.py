@@ -91,7 +91,7 @@ def main(argv=None) -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", default="fp32", choices=["fp32", "bf16"])
     parser.add_argument("--repeat", type=int, default=7, help="timed runs per measurement (median reported)")
-    parser.add_argument("--shapes", nargs="*", default=None, help="T,d_model,d_ff,E,k (default: the three issue shapes)")
+    parser.add_argument("--shapes", nargs="*", default=None, help="T,d_model,d_ff,E,k (default: issue 2's shapes)")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads on CPU")
     args = parser.parse_args(argv)
     if args.threads:

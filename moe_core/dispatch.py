@@ -45,19 +45,23 @@ def permute(x: Tensor, indices: Tensor, keep: Tensor | None = None, num_experts:
     return x.index_select(0, token_index), token_index, slot_index, tokens_per_expert
 
 
-def unpermute(y_sorted: Tensor, token_index: Tensor, weights_sorted: Tensor, num_tokens: int) -> Tensor:
+def unpermute(y_sorted: Tensor, token_index: Tensor, weights_sorted: Tensor | None, num_tokens: int) -> Tensor:
     """Weight each expert output and sum it back onto its token: out[t] = sum over its slots of w * y. -> [T, d]
 
-    Tokens with no kept slot get zeros (their residual carries them).
+    weights_sorted None means y_sorted is already weighted. Tokens with no kept slot get zeros (the residual carries
+    them).
     """
     check_tensor("y_sorted", y_sorted, ndim=2, floating=True)
     check_tensor("token_index", token_index, ndim=1, integer=True)
-    check_tensor("weights_sorted", weights_sorted, ndim=1)
     check_int("num_tokens", num_tokens, 0)
-    if not (token_index.shape[0] == weights_sorted.shape[0] == y_sorted.shape[0]):
-        raise ValueError(f"y_sorted ({y_sorted.shape[0]}), token_index ({token_index.shape[0]}) and "
-                         f"weights_sorted ({weights_sorted.shape[0]}) must have the same number of rows")
-    weighted = y_sorted * weights_sorted.to(y_sorted.dtype).unsqueeze(1)
+    weighted = y_sorted
+    if weights_sorted is not None:
+        check_tensor("weights_sorted", weights_sorted, ndim=1)
+        if weights_sorted.shape[0] != y_sorted.shape[0]:
+            raise ValueError(f"weights_sorted has {weights_sorted.shape[0]} rows, y_sorted has {y_sorted.shape[0]}")
+        weighted = y_sorted * weights_sorted.to(y_sorted.dtype).unsqueeze(1)
+    if token_index.shape[0] != y_sorted.shape[0]:
+        raise ValueError(f"token_index has {token_index.shape[0]} rows, y_sorted has {y_sorted.shape[0]}")
     out = y_sorted.new_zeros(num_tokens, y_sorted.shape[1])
     return out.index_add_(0, token_index, weighted)
 

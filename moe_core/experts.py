@@ -1,4 +1,4 @@
-"""Expert weights stacked per expert in the Mixtral layout: w1 gate / w3 up [E, d_model, d_ff], w2 down [E, d_ff, d_model]."""
+"""Stacked expert weights in the Mixtral layout: w1 gate / w3 up [E, d_model, d_ff], w2 down [E, d_ff, d_model]."""
 from __future__ import annotations
 
 import torch
@@ -21,7 +21,9 @@ class Experts(nn.Module):
         self.activation = activation
         # fan-in scaled init keeps the output variance close to the input's
         self.w1 = nn.Parameter(torch.randn(num_experts, d_model, d_ff) * d_model ** -0.5)
-        self.w3 = nn.Parameter(torch.randn(num_experts, d_model, d_ff) * d_model ** -0.5) if activation == "swiglu" else None
+        self.w3 = None
+        if activation == "swiglu":
+            self.w3 = nn.Parameter(torch.randn(num_experts, d_model, d_ff) * d_model ** -0.5)
         self.w2 = nn.Parameter(torch.randn(num_experts, d_ff, d_model) * d_ff ** -0.5)
 
     def forward(self, x_sorted: Tensor, tokens_per_expert) -> Tensor:

@@ -1,7 +1,6 @@
 """Routers: the routing functions (logits -> RoutingResult) and one nn.Module per strategy behind build_router."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
@@ -9,6 +8,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ._checks import check_int, check_logits, check_positive, check_tensor
+from .capacity import expert_capacity
 
 
 @dataclass
@@ -72,7 +72,8 @@ def noisy_topk(logits: Tensor, noise_logits: Tensor, k: int, train: bool = True,
     check_logits("logits", logits)
     check_logits("noise_logits", noise_logits, logits.shape[1])
     if noise_logits.shape != logits.shape:
-        raise ValueError(f"noise_logits shape {tuple(noise_logits.shape)} must equal logits shape {tuple(logits.shape)}")
+        raise ValueError(f"noise_logits shape {tuple(noise_logits.shape)} must equal logits shape "
+                         f"{tuple(logits.shape)}")
     _check_k(k, logits.shape[1])
     clean = logits.float()
     load = None
@@ -233,7 +234,7 @@ class ExpertChoiceRouter(Router):
         self.capacity_factor = check_positive("capacity_factor", capacity_factor)
 
     def capacity(self, num_tokens: int) -> int:
-        return max(1, min(num_tokens, math.ceil(self.capacity_factor * self.top_k * num_tokens / self.num_experts - 1e-9)))
+        return max(1, min(num_tokens, expert_capacity(num_tokens, self.num_experts, self.top_k, self.capacity_factor)))
 
     def forward(self, x, token_ids=None):
         return expert_choice(self.logits(x), self.capacity(x.shape[0]))

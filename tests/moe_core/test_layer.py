@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from moe_core import ROUTERS, MoELayer, ffn
+from moe_core import ROUTERS, MoELayer
 
 from moe_core_reference import slow_layer
 
@@ -173,3 +173,11 @@ def test_bad_layer_inputs():
         layer(torch.randn(4, 8), token_ids=torch.arange(5))
     with pytest.raises(ValueError, match="token_ids is required for the hash router"):
         make_layer("hash")(torch.randn(4, 8))
+
+
+def test_inference_path_equals_autograd_path():
+    layer = make_layer("topk_softmax", 1.0)
+    x = torch.randn(3, 7, 8)
+    with torch.no_grad():
+        y_inference = layer(x)[0]
+    torch.testing.assert_close(y_inference, layer(x)[0].detach())
