@@ -90,12 +90,13 @@ def _bwrap_command(tmp: Path, python: str, inner: list[str], limits: RunLimits, 
             cmd += ["--symlink", os.readlink(path), str(path)]
         elif path.is_dir():
             cmd += ["--ro-bind", str(path), str(path)]
-    for prefix in {sys.base_prefix, sys.prefix, str(Path(python).resolve().parent.parent)}:
+    # The private /tmp first: a Python prefix or venv that lives under /tmp is bound on top of it, not hidden by it.
+    cmd += ["--size", str(limits.tmpfs_bytes), "--tmpfs", "/tmp"]
+    for prefix in sorted({sys.base_prefix, sys.prefix, str(Path(python).resolve().parent.parent)}):
         if not prefix.startswith("/usr/"):
             cmd += ["--ro-bind", prefix, prefix]
     cmd += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
             "--proc", "/proc", "--dev", "/dev",
-            "--size", str(limits.tmpfs_bytes), "--tmpfs", "/tmp",
             "--ro-bind", str(tmp / "lib"), "/sandbox/lib",
             "--bind", str(tmp / "work"), "/sandbox/work",
             "--bind", str(tmp / "out"), "/sandbox/out",
