@@ -13,7 +13,7 @@ import yaml
 from questions.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "seeds"  # copies of the seed notes, so the tests need nothing outside the repo
 needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed documents not found at {SEEDS}")
 
 
