@@ -14,7 +14,6 @@ from questions.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = Path(__file__).resolve().parent / "seeds"  # copies of the seed notes, so the tests need nothing outside the repo
-needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed documents not found at {SEEDS}")
 
 
 def question_yaml(qid="routing-topk", topic="routing", difficulty="2", answer_en="Because."):
@@ -89,7 +88,6 @@ def test_stats_counts(good_bank):
     assert re.search(r"001_af5af4a038612498.txt\s+3", out)
 
 
-@needs_seeds
 def test_import_writes_skeletons(tmp_path):
     output = tmp_path / "out.yaml"
     code, _out, err = run("import", SEEDS / "001_af5af4a038612498.txt", "-o", output)
@@ -99,13 +97,11 @@ def test_import_writes_skeletons(tmp_path):
     assert run("validate", output)[0] == 1  # unfinished on purpose
 
 
-@needs_seeds
 def test_import_to_stdout(tmp_path):
     code, out, _err = run("import", SEEDS / "000_2140d564b5e31594.txt", "--topic", "fundamentals")
     assert code == 0 and len(yaml.safe_load(out)) == 10 and "id: fundamentals-seed000-q1" in out
 
 
-@needs_seeds
 def test_import_of_mojibake_refuses_without_allow_partial(tmp_path):
     output = tmp_path / "out.yaml"
     code, _out, err = run("import", SEEDS / "004_ac9308a275c74e69.txt", "-o", output)
@@ -114,7 +110,6 @@ def test_import_of_mojibake_refuses_without_allow_partial(tmp_path):
     assert "nothing written" in err and "--allow-partial" in err
 
 
-@needs_seeds
 def test_import_of_mojibake_with_allow_partial_marks_the_losses(tmp_path):
     output = tmp_path / "out.yaml"
     code, _out, _err = run("import", SEEDS / "004_ac9308a275c74e69.txt", "-o", output, "--allow-partial")
@@ -123,7 +118,6 @@ def test_import_of_mojibake_with_allow_partial_marks_the_losses(tmp_path):
     assert len(yaml.safe_load(text)) == 3
 
 
-@needs_seeds
 def test_import_without_questions_exits_1(tmp_path):
     code, _out, err = run("import", SEEDS / "002_8e12b2257a568922.txt", "-o", tmp_path / "x.yaml")
     assert code == 1 and "no questions found" in err and not (tmp_path / "x.yaml").exists()

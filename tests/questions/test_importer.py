@@ -10,7 +10,6 @@ from questions.importer import (decode_utf8_tolerant, import_notes, parse_notes,
                                 to_skeleton_yaml)
 
 SEEDS = Path(__file__).resolve().parent / "seeds"  # copies of the seed notes, so the tests need nothing outside the repo
-needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed documents not found at {SEEDS}")
 
 
 def seed(prefix):
@@ -18,7 +17,6 @@ def seed(prefix):
     return path
 
 
-@needs_seeds
 @pytest.mark.parametrize("prefix, count", [("000", 10), ("001", 25), ("003", 3)])
 def test_finds_every_question_of_the_seeds(prefix, count):
     report = import_notes(seed(prefix))
@@ -27,7 +25,6 @@ def test_finds_every_question_of_the_seeds(prefix, count):
     assert not report.repair.mojibake and not report.damaged and not report.warnings
 
 
-@needs_seeds
 def test_seed_000_bold_questions_and_a_markers():
     questions = import_notes(seed("000")).questions
     assert questions[0].title == "什么是MoE（Mixture of Experts）？它的核心思想是什么？"
@@ -36,7 +33,6 @@ def test_seed_000_bold_questions_and_a_markers():
     assert questions[9].answer.rstrip().endswith("能效优化")     # the last answer stops before "## 7. 总结"
 
 
-@needs_seeds
 def test_seed_001_heading_questions_keep_code_fences():
     questions = import_notes(seed("001")).questions
     assert questions[3].title == "如何实现MoE的路由机制？"
@@ -47,19 +43,16 @@ def test_seed_001_heading_questions_keep_code_fences():
     assert "## 9." not in questions[22].answer
 
 
-@needs_seeds
 def test_seed_003_pilcrow_questions():
     questions = import_notes(seed("003")).questions
     assert questions[0].title == "MOE是什么,它有什么好处呢?"
     assert questions[2].answer.splitlines()[-1] == "- 噪声注入: 在路由决策中加入随机性"  # stops at "✅ 学习检验¶"
 
 
-@needs_seeds
 def test_seed_002_has_no_questions():
     assert import_notes(seed("002")).questions == []
 
 
-@needs_seeds
 def test_seed_004_mojibake_is_repaired_and_lost_lines_are_named():
     report = import_notes(seed("004"))
     assert report.repair.mojibake
@@ -79,7 +72,6 @@ def test_seed_004_mojibake_is_repaired_and_lost_lines_are_named():
     assert report.questions[1].damaged_lines                                 # lost text inside a question is flagged
 
 
-@needs_seeds
 def test_seed_004_agrees_with_seed_003_on_the_repaired_titles():
     """003 is the plain-text copy of 004's original: undamaged titles must match it (up to full-width punctuation)."""
     def normal(text):
@@ -135,7 +127,6 @@ def test_heading_levels_and_fences():
     assert "Part 2" not in questions[0].answer and questions[1].answer == "two"
 
 
-@needs_seeds
 def test_skeleton_yaml_is_a_bank_list_that_fails_validation_until_finished(tmp_path):
     report = import_notes(seed("001"))
     text = to_skeleton_yaml(report, topic="routing")
