@@ -19,6 +19,14 @@ BANK_ENV = "MOE_LAB_BANK"  # a directory (or one file) replacing questions/bank/
 DEFAULT_PROFILE = "default"
 PROFILE_NAME_LIMIT = 60
 
+# Pages link to each other by file and query parameter (st.page_link).
+PRACTICE_PAGE = "questions/pages/practice.py"
+EXERCISES_PAGE = "questions/pages/exercises.py"
+SANDBOX_PAGE = "sandbox/page.py"
+QUESTION_PARAM = "q"  # the practice page opens the question named here first
+EXERCISE_PARAM = "exercises.slug"  # the exercises page binds its exercise selector to this query parameter
+PRESET_PARAM = "preset"  # the sandbox page opens the preset named here
+
 
 # ---- language and profile (set by app.py before the page runs) -----------------------------------------------------
 def lang() -> str:

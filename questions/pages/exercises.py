@@ -8,10 +8,8 @@ from questions.exercises.catalog import reference_sources
 from questions.exercises.runner import LIMITS_ONLY_WARNING, result_summary
 from questions.i18n import t
 
-try:  # the shared helpers of the app shell
-    from questions.pages import common
-except ImportError:  # pragma: no cover - only while the app shell is missing
-    common = None
+from questions.pages import common
+from questions.pages.common import PRACTICE_PAGE, PRESET_PARAM, QUESTION_PARAM, SANDBOX_PAGE
 
 try:
     from code_editor import code_editor
@@ -19,29 +17,7 @@ except ImportError:  # pragma: no cover - the text area below is the fallback
     code_editor = None
 
 
-def _lang() -> str:
-    return common.lang() if common else st.session_state.get("lang", "en")
-
-
-def _profile() -> str:
-    return common.profile() if common else st.session_state.get("profile", "default")
-
-
-def _store():
-    """(Store, None) or (None, error): the page still works when progress cannot be saved."""
-    if common is None:
-        return None, "the progress store is not available"
-    return common.open_store()
-
-
-def _bank_questions() -> list:
-    try:
-        return common.bank_result().questions if common else []
-    except Exception:  # noqa: BLE001 - a broken bank must not break the exercises; the practice page reports it
-        return []
-
-
-lang = _lang()
+lang = common.lang()
 st.title(t("exercises.title", lang))
 st.caption(t("exercises.intro", lang))
 
@@ -61,12 +37,15 @@ st.session_state.setdefault(hints_key, 0)
 st.markdown(exercise.text("prompt", lang))
 meta = [t("exercises.difficulty", lang, stars="★" * exercise.difficulty),
         t("exercises.define", lang, names=", ".join(f"`{name}`" for name in exercise.functions))]
-related = related_question_ids(exercise, _bank_questions())
-if related:
-    meta.append(t("exercises.related", lang, ids=", ".join(f"`{qid}`" for qid in related)))
-if exercise.sandbox_presets:
-    meta.append(t("exercises.presets", lang, ids=", ".join(f"`{p}`" for p in exercise.sandbox_presets)))
 st.caption(" · ".join(meta))
+related = related_question_ids(exercise, common.bank_result().questions)
+if related or exercise.sandbox_presets:
+    with st.expander(t("exercises.related_links", lang, count=len(related) + len(exercise.sandbox_presets))):
+        for qid in related:
+            st.page_link(PRACTICE_PAGE, label=qid, query_params={QUESTION_PARAM: qid}, icon=":material/style:")
+        for preset in exercise.sandbox_presets:
+            st.page_link(SANDBOX_PAGE, label=t("exercises.open_preset", lang, preset=preset),
+                         query_params={PRESET_PARAM: preset}, icon=":material/science:")
 
 if default_isolation() == "limits-only":
     st.warning(f"**{t('exercises.isolation_warning', lang)}** {LIMITS_ONLY_WARNING}", icon="⚠️")
@@ -111,7 +90,7 @@ for number in range(shown):
     st.info(f"**{t('exercises.hint_label', lang, number=number + 1)}:** {exercise.hint(number, lang)}")
 
 # ---- running the tests --------------------------------------------------------------------------------------------------
-store, store_error = _store()
+store, store_error = common.open_store()
 if run_clicked or submitted_from_editor:
     code = st.session_state[code_key]
     with st.spinner(t("exercises.running", lang), show_time=True):
@@ -120,8 +99,8 @@ if run_clicked or submitted_from_editor:
     summary = result_summary(result)
     if store is not None:
         try:
-            store.record_exercise_attempt(_profile(), slug, result["status"], summary["passed"], summary["total"], code)
-            st.toast(t("exercises.saved", lang, profile=_profile()))
+            store.record_exercise_attempt(common.profile(), slug, result["status"], summary["passed"], summary["total"], code)
+            st.toast(t("exercises.saved", lang, profile=common.profile()))
         except Exception as exc:  # noqa: BLE001 - a failing save must not hide the test results
             st.warning(t("exercises.not_saved", lang, error=exc))
     else:
@@ -152,7 +131,7 @@ if result is not None:
 
 if store is not None:
     try:
-        attempts = store.exercise_attempts(_profile(), slug)
+        attempts = store.exercise_attempts(common.profile(), slug)
     except Exception:  # noqa: BLE001
         attempts = []
     if attempts:

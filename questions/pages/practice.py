@@ -13,10 +13,7 @@ from questions.store import StoreError
 
 QUEUES = ("due", "new", "bookmarked", "all")
 RATINGS = (1, 2, 3, 4)
-EXERCISES_PAGE = "questions/pages/exercises.py"
-SANDBOX_PAGE = "sandbox/page.py"
-EXERCISE_PARAM = "exercises.slug"  # the exercises page binds its exercise selector to this query parameter
-PRESET_PARAM = "preset"  # the sandbox page opens the preset named here
+from questions.pages.common import EXERCISE_PARAM, EXERCISES_PAGE, PRESET_PARAM, SANDBOX_PAGE
 
 lang = common.lang()
 profile = common.profile()
@@ -119,9 +116,9 @@ def draw_answer(question, store, card) -> None:
     if question.exercises or question.sandbox_presets:
         st.markdown(f"**{t('practice.related', lang)}**")
         link_cols = st.columns(max(1, len(question.exercises) + len(question.sandbox_presets)))
-        links = [(EXERCISES_PAGE, t("practice.open_exercise", lang, slug=slug), {EXERCISE_PARAM: slug}, "🧩")
+        links = [(EXERCISES_PAGE, t("practice.open_exercise", lang, slug=slug), {EXERCISE_PARAM: slug}, ":material/code:")
                  for slug in question.exercises]
-        links += [(SANDBOX_PAGE, t("practice.open_preset", lang, preset=preset), {PRESET_PARAM: preset}, "🧪")
+        links += [(SANDBOX_PAGE, t("practice.open_preset", lang, preset=preset), {PRESET_PARAM: preset}, ":material/science:")
                   for preset in question.sandbox_presets]
         for column, (page, label, params, icon) in zip(link_cols, links):
             column.page_link(page, label=label, query_params=params, icon=icon)
