@@ -133,6 +133,6 @@ def expert_ffn(x_sorted: Tensor, tokens_per_expert, w1: Tensor, w2: Tensor, w3: 
                 ffn(x_part, w1_e, w2_e, w3_e, activation, out=out_part)
         return out
     outputs = [ffn(x_part, w1_e, w2_e, w3_e, activation) for x_part, w1_e, w2_e, w3_e in parts if x_part.shape[0]]
-    if not outputs:
-        return x_sorted.new_zeros(0, d_model)
+    if not outputs:  # still through the graph, so an expert-parallel rank that got no tokens joins the backward
+        return ffn(x_sorted, w1[0], w2[0], None if w3 is None else w3[0], activation)
     return outputs[0] if len(outputs) == 1 else torch.cat(outputs)

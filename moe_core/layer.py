@@ -56,7 +56,33 @@ class MoELayer(nn.Module):
         self.experts = Experts(num_experts, d_model, d_ff, activation)
         self.shared_experts = Experts(1, d_model, num_shared_experts * d_ff, activation) if num_shared_experts else None
 
-    def forward(self, x: Tensor, token_ids: Tensor | None = None) -> tuple[Tensor, MoEInfo]:
+    def route(self, tokens: Tensor, token_ids: Tensor | None = None) -> tuple[RoutingResult, Tensor | None, int | None]:
+        """Router + capacity on flat tokens [T, d]: (routing, keep [T, k] or None for all, capacity or None).
+
+        Shared with the expert-parallel layer, which applies capacity per source rank exactly like this.
+        """
+        routing = self.router(tokens, token_ids=token_ids)
+        keep, capacity = routing.valid, None
+        if isinstance(self.router, ExpertChoiceRouter):
+            capacity = self.router.capacity(tokens.shape[0])
+        elif self.capacity_factor is not None:
+            capacity = expert_capacity(tokens.shape[0], self.num_experts, self.top_k, self.capacity_factor)
+            keep, _ = apply_capacity(routing.indices, self.num_experts, capacity, self.drop_policy,
+                                     routing.weights, routing.valid)
+        return routing, keep, capacity
+
+    def make_info(self, routing: RoutingResult, keep: Tensor | None, capacity: int | None,
+                  tokens_per_expert: Tensor, num_kept: int) -> MoEInfo:
+        """MoEInfo with the balance losses of this routing (no coefficients) and the kept / dropped counts."""
+        zero = routing.probs.new_zeros(())
+        aux = switch_aux_loss(routing.probs, routing.indices, routing.valid) if self.router.uses_balance_loss else zero
+        zl = z_loss(routing.logits) if self.router.learned else zero
+        num_slots = routing.indices.numel() if routing.valid is None else int(routing.valid.sum())
+        return MoEInfo(aux, zl, tokens_per_expert, num_slots - num_kept, routing,
+                       keep if keep is not None else torch.ones_like(routing.indices, dtype=torch.bool), capacity)
+
+    def flatten_input(self, x: Tensor, token_ids: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
+        """Check x [..., d_model] (and token_ids [...]) and flatten them to tokens [T, d] and ids [T]."""
         check_tensor("x", x, floating=True)
         if x.dim() < 1 or x.shape[-1] != self.d_model:
             raise ValueError(f"x has shape {tuple(x.shape)}, its last dim must be d_model ({self.d_model})")
@@ -65,30 +91,17 @@ class MoELayer(nn.Module):
                 raise ValueError(f"token_ids shape {tuple(token_ids.shape)} must equal x's leading shape "
                                  f"{tuple(x.shape[:-1])}")
             token_ids = token_ids.reshape(-1)
-        tokens = x.reshape(-1, self.d_model)                     # [T, d]
+        return x.reshape(-1, self.d_model), token_ids
+
+    def forward(self, x: Tensor, token_ids: Tensor | None = None) -> tuple[Tensor, MoEInfo]:
+        tokens, token_ids = self.flatten_input(x, token_ids)     # [T, d], [T]
         num_tokens = tokens.shape[0]
-        routing = self.router(tokens, token_ids=token_ids)
-        keep, capacity = routing.valid, None
-        if isinstance(self.router, ExpertChoiceRouter):
-            capacity = self.router.capacity(num_tokens)
-        elif self.capacity_factor is not None:
-            capacity = expert_capacity(num_tokens, self.num_experts, self.top_k, self.capacity_factor)
-            keep, _ = apply_capacity(routing.indices, self.num_experts, capacity, self.drop_policy,
-                                     routing.weights, routing.valid)
+        routing, keep, capacity = self.route(tokens, token_ids)
         x_sorted, token_index, slot_index, tokens_per_expert = permute(tokens, routing.indices, keep, self.num_experts)
         y_sorted = self.experts(x_sorted, tokens_per_expert)     # [N, d]
         weights_sorted = routing.weights.reshape(-1).index_select(0, slot_index)
-        if not torch.is_grad_enabled():  # inference: weight in place, one [N, d] buffer less
-            y_sorted.mul_(weights_sorted.to(y_sorted.dtype).unsqueeze(1))
-            weights_sorted = None
         out = unpermute(y_sorted, token_index, weights_sorted, num_tokens)
         if self.shared_experts is not None:
             out = out + self.shared_experts(tokens, [num_tokens])
-
-        zero = routing.probs.new_zeros(())
-        aux = switch_aux_loss(routing.probs, routing.indices, routing.valid) if self.router.uses_balance_loss else zero
-        zl = z_loss(routing.logits) if self.router.learned else zero
-        num_slots = routing.indices.numel() if routing.valid is None else int(routing.valid.sum())
-        info = MoEInfo(aux, zl, tokens_per_expert, num_slots - x_sorted.shape[0], routing,
-                       keep if keep is not None else torch.ones_like(routing.indices, dtype=torch.bool), capacity)
+        info = self.make_info(routing, keep, capacity, tokens_per_expert, x_sorted.shape[0])
         return out.reshape(x.shape), info
