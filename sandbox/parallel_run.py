@@ -3,6 +3,7 @@
 The same code path as `torchrun --nproc-per-node N -m moe_core.parallel`: one `python -m moe_core.parallel --json`
 process per rank, rendezvous on 127.0.0.1. A timeout, a progress callback and a cancel check; every process is killed
 on any way out, and a failed rank becomes an EPRunError naming the rank and its error, never a hang.
+run_expert_parallel (below) is the sandbox's entry: validated settings in, an EPRunResult of plain numbers out.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -143,3 +145,77 @@ def _rank_error(paths: tuple[Path, Path]) -> str:
                 if error:
                     return error
     return _tail(err_path)
+
+
+# ---- the sandbox's view of a run ----------------------------------------------------------------------------------
+MAX_WORLD_SIZE = 8  # local processes; each imports torch (~0.3 GB)
+
+
+@dataclass
+class EPRunResult:
+    """Per-rank traffic and the check against the single-process layer of one multi-process run (plain numbers)."""
+    world_size: int
+    settings: dict
+    ranks: list[dict] = field(default_factory=list)           # per-rank results of moe_core.parallel (rank order)
+    traffic: list[list[int]] = field(default_factory=list)    # [world, world] slots sent from rank i (row) to j
+    tokens_per_rank: list[int] = field(default_factory=list)  # [world] slots each rank's experts processed
+    max_abs_diff: float = 0.0                                 # worst |EP - single process|: outputs and gradients
+    matches: bool = False                                     # max_abs_diff < MATCH_TOLERANCE
+    step_ms: list[float] = field(default_factory=list)        # [world] forward+backward wall time per rank
+    comm_ms: list[float] = field(default_factory=list)        # [world] count exchange + both all-to-alls
+    compute_ms: list[float] = field(default_factory=list)     # [world] this rank's experts
+    wall_seconds: float = 0.0                                 # the whole run: process start, imports, rendezvous
+    cancelled: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def run_expert_parallel(world_size: int = 2, *, tokens: int = 128, d_model: int = 32, d_ff: int = 64,
+                        num_experts: int = 8, top_k: int = 2, router: str = "topk_softmax",
+                        capacity_factor: float | None = None, drop_policy: str = "position", hot_bias: float = 0.0,
+                        seed: int = 0, timeout_s: float = 120.0,
+                        progress: Callable[[float, str], None] | None = None,
+                        cancel: Callable[[], bool] | None = None) -> EPRunResult:
+    """moe_core's expert-parallel layer on `world_size` local processes (run_local), as an EPRunResult.
+
+    Each rank routes `tokens` tokens of its own (capacity applies per source rank, as in layer(x_local)), sends the
+    kept slots to the experts' owners (create_expert_groups) with all_to_all_single, and checks output and gradients
+    against the single-process MoELayer. progress(fraction, message); cancel() -> True stops every process and
+    returns cancelled=True. Bad settings raise ValueError naming the constraint; a failed rank or a timeout raises
+    EPRunError with the rank's message.
+    """
+    for name, value, low in (("world_size", world_size, 1), ("tokens", tokens, 0), ("d_model", d_model, 1),
+                             ("d_ff", d_ff, 1), ("num_experts", num_experts, 1), ("top_k", top_k, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"{name} ({value!r}) must be an int >= {low}")
+    if world_size > MAX_WORLD_SIZE:
+        raise ValueError(f"world_size ({world_size}) must be <= {MAX_WORLD_SIZE} (local processes)")
+    if world_size > num_experts:
+        raise ValueError(f"world_size ({world_size}) must be <= num_experts ({num_experts})")
+    if top_k > num_experts:
+        raise ValueError(f"top_k ({top_k}) must be <= num_experts ({num_experts})")
+    if capacity_factor is not None and not capacity_factor > 0:
+        raise ValueError(f"capacity_factor ({capacity_factor!r}) must be > 0 (or None for dropless)")
+    settings = dict(tokens=tokens, d_model=d_model, d_ff=d_ff, num_experts=num_experts, top_k=top_k, router=router,
+                    capacity_factor=capacity_factor, drop_policy=drop_policy, hot_bias=hot_bias, seed=seed)
+    started = time.monotonic()
+    try:
+        raw = run_local(world_size, timeout_s=timeout_s, progress=progress, cancel=cancel, tokens=tokens,
+                        d_model=d_model, d_ff=d_ff, experts=num_experts, top_k=top_k, router=router,
+                        capacity_factor=capacity_factor, drop_policy=drop_policy,
+                        hot_expert_bias=hot_bias or None, seed=seed)
+    except EPRunError as error:
+        if str(error) == "cancelled":
+            return EPRunResult(world_size, settings, cancelled=True, wall_seconds=time.monotonic() - started)
+        raise
+    ranks = raw["ranks"]
+    traffic = [[int(v) for v in row] for row in raw["traffic"]]
+    return EPRunResult(
+        world_size=world_size, settings=settings, ranks=ranks, traffic=traffic,
+        tokens_per_rank=[sum(row[j] for row in traffic) for j in range(world_size)],
+        max_abs_diff=float(raw["max_abs_diff"]), matches=bool(raw["matches"]),
+        step_ms=[1e3 * r.get("step_seconds", 0.0) for r in ranks],
+        comm_ms=[1e3 * r.get("comm_seconds", 0.0) for r in ranks],
+        compute_ms=[1e3 * r.get("compute_seconds", 0.0) for r in ranks],
+        wall_seconds=time.monotonic() - started)
