@@ -4,7 +4,6 @@ import os
 import re
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -12,28 +11,12 @@ import yaml
 
 from questions.cli import main
 
+from bank_yaml import question_yaml
+
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = Path(__file__).resolve().parent / "seeds"  # copies of the seed notes, so the tests need nothing outside the repo
 
 
-def question_yaml(qid="routing-topk", topic="routing", difficulty="2", answer_en="Because."):
-    return textwrap.dedent(f"""\
-        - id: {qid}
-          type: open
-          topic: {topic}
-          tags: [router]
-          difficulty: {difficulty}
-          prompt: {{zh: 为什么, en: Why?}}
-          answer:
-            zh: 因为
-            en: "{answer_en}"
-          key_points:
-            - {{zh: 一, en: one}}
-            - {{zh: 二, en: two}}
-            - {{zh: 三, en: three}}
-          sources:
-            - {{seed: 001_af5af4a038612498.txt, ref: Q4}}
-        """)
 
 
 @pytest.fixture(autouse=True)

@@ -1,31 +1,14 @@
 """load_bank: each kind of broken file gives its own message with the right file and line; good questions still load."""
 import json
-import textwrap
 
 import pytest
 
 from questions import BankProblem, filter_questions, load_bank
 from questions.loader import default_cache_dir
 
+from bank_yaml import question_yaml
 
-def question_yaml(qid="routing-topk", topic="routing", difficulty="2", answer_en="Because.", extra=""):
-    return textwrap.dedent(f"""\
-        - id: {qid}
-          type: open
-          topic: {topic}
-          tags: [router]
-          difficulty: {difficulty}
-          prompt: {{zh: 为什么, en: Why?}}
-          answer:
-            zh: 因为
-            en: "{answer_en}"
-          key_points:
-            - {{zh: 一, en: one}}
-            - {{zh: 二, en: two}}
-            - {{zh: 三, en: three}}
-          sources:
-            - {{seed: 001_af5af4a038612498.txt, ref: Q4}}
-        """) + extra
+
 
 
 def write(directory, name, text):
