@@ -100,6 +100,9 @@ class MoELayer(nn.Module):
         x_sorted, token_index, slot_index, tokens_per_expert = permute(tokens, routing.indices, keep, self.num_experts)
         y_sorted = self.experts(x_sorted, tokens_per_expert)     # [N, d]
         weights_sorted = routing.weights.reshape(-1).index_select(0, slot_index)
+        if not torch.is_grad_enabled():  # inference: weight in place, one [N, d] buffer less
+            y_sorted.mul_(weights_sorted.to(y_sorted.dtype).unsqueeze(1))
+            weights_sorted = None
         out = unpermute(y_sorted, token_index, weights_sorted, num_tokens)
         if self.shared_experts is not None:
             out = out + self.shared_experts(tokens, [num_tokens])

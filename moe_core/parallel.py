@@ -135,9 +135,8 @@ class ExpertParallelMoE(nn.Module):
         self.experts_per_rank = [len(g) for g in self.expert_groups]
 
     def _all_to_all(self, x: Tensor, output_splits: list[int], input_splits: list[int]) -> Tensor:
-        """Differentiable uneven all-to-all; bf16 travels as fp32 on gloo, which has no bf16 all-to-all."""
-        wire = torch.float32 if (x.dtype == torch.bfloat16 and dist.get_backend(self.group) == "gloo") else x.dtype
-        return _AllToAll.apply(x.to(wire), output_splits, input_splits, self.group).to(x.dtype)
+        """Differentiable uneven all-to-all in x's own dtype (gloo and NCCL both move bf16: it is a copy, no sum)."""
+        return _AllToAll.apply(x, output_splits, input_splits, self.group)
 
     def _sync(self, x: Tensor) -> float:
         if x.is_cuda:

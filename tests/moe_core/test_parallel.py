@@ -103,9 +103,15 @@ def bf16_job(rank, world_size):
     layer = _layer(dtype=torch.bfloat16)
     torch.manual_seed(100 + rank)
     x = torch.randn(32, 16, dtype=torch.bfloat16)
-    expected, _ = layer(x)
-    y, info = ExpertParallelMoE(_layer(dtype=torch.bfloat16))(x)
-    return {"dtype": str(y.dtype), "max_diff": float((y.float() - expected.float()).abs().max()),
+    x_ref = x.clone().requires_grad_()
+    expected, _ = layer(x_ref)
+    expected.float().square().sum().backward()
+    x_ep = x.clone().requires_grad_()
+    y, info = ExpertParallelMoE(_layer(dtype=torch.bfloat16))(x_ep)
+    y.float().square().sum().backward()  # bf16 through both all-to-alls and back
+    return {"dtype": str(y.dtype), "grad_dtype": str(x_ep.grad.dtype),
+            "max_diff": float((y.float() - expected.float()).abs().max()),
+            "max_grad_diff": float((x_ep.grad.float() - x_ref.grad.float()).abs().max()),
             "received": info.tokens_received}
 
 
@@ -191,5 +197,5 @@ def test_wrong_input_width_on_one_rank_errors_everywhere_without_a_hang():
 def test_bf16_works_on_gloo():
     for rank, (status, result) in spawn(2, bf16_job).items():
         assert status == "ok", result
-        assert result["dtype"] == "torch.bfloat16"
-        assert result["max_diff"] < 0.05  # bf16 rounding; the fp32 tests check exactness
+        assert result["dtype"] == result["grad_dtype"] == "torch.bfloat16"
+        assert result["max_diff"] < 0.05 and result["max_grad_diff"] < 0.05  # bf16 rounding; fp32 tests are exact
