@@ -1,4 +1,4 @@
-"""run_local, the multi-process expert-parallel run: real processes over loopback, a failing rank, timeout and cancel, no leftovers."""
+"""run_local: real processes over loopback, a failing rank, timeout and cancel, and no process left behind."""
 import subprocess
 
 import pytest
