@@ -16,8 +16,9 @@ DEFAULT_LABELS = {
 }
 COLOURS = {"kept": "#4C78A8", "dropped": "#E45756", "capacity": "#222222", "mean": "#999999"}
 METHOD_COLOURS = {"none": "#E45756", "aux": "#4C78A8", "z": "#F58518", "bias": "#54A24B", "capacity": "#B279A2"}
-LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), height=320, legend=dict(orientation="h", y=1.02, yanchor="bottom",
-                                                                             x=0, xanchor="left"))
+# the title sits top left, the legend top right above the plot, so the two never overlap
+LAYOUT = dict(margin=dict(l=10, r=10, t=70, b=10), height=340, title_x=0.0, title_y=0.97,
+              legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1.0, xanchor="right"))
 
 
 def _labels(labels: dict | None) -> dict:
@@ -54,7 +55,8 @@ def rank_load_figure(result: SimulationResult, labels: dict | None = None) -> go
     figure = go.Figure()
     figure.add_bar(x=experts, y=local, name=text["local"], marker_color=COLOURS["kept"])
     figure.add_bar(x=experts, y=remote, name=text["remote"], marker_color="#72B7B2")
-    figure.update_layout(barmode="stack", title=text["rank_load"], yaxis_title=text["slots"], **LAYOUT)
+    # no title: Streamlit's chart theme puts the legend where a title would be; the page writes the title above
+    figure.update_layout(barmode="stack", yaxis_title=text["slots"], **LAYOUT)
     return figure
 
 
@@ -88,8 +90,7 @@ def training_figure(results: dict, labels: dict | None = None, method_names: dic
     """Load CV (top) and task loss (bottom) per step, one colour per balance method, all methods on one plot."""
     text = _labels(labels)
     names = method_names or {}
-    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                           subplot_titles=(text["load_cv"], text["task_loss"]))
+    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
     for method, result in results.items():
         steps = list(range(1, len(result.load_cv) + 1))
         colour = METHOD_COLOURS.get(method)
@@ -97,7 +98,8 @@ def training_figure(results: dict, labels: dict | None = None, method_names: dic
         figure.add_scatter(x=steps, y=result.load_cv, name=name, line_color=colour, legendgroup=method, row=1, col=1)
         figure.add_scatter(x=steps, y=result.task_loss, name=name, line_color=colour, legendgroup=method,
                            showlegend=False, row=2, col=1)
-    figure.update_yaxes(type="log", row=2, col=1)
+    figure.update_yaxes(title_text=text["load_cv"], row=1, col=1)
+    figure.update_yaxes(type="log", dtick=1, title_text=text["task_loss"], row=2, col=1)  # one tick per decade
     figure.update_xaxes(title_text=text["step"], row=2, col=1)
-    figure.update_layout(**{**LAYOUT, "height": 520})
+    figure.update_layout(**{**LAYOUT, "height": 540, "margin": dict(l=10, r=10, t=40, b=10)})
     return figure

@@ -1,0 +1,77 @@
+"""train(): collapse without balancing, the aux loss and the aux-loss-free bias spread the load; seeded; cancel."""
+from __future__ import annotations
+
+import statistics
+
+import pytest
+
+from sandbox.presets import PRESETS
+from sandbox.train import BALANCE_METHODS, compare, train
+
+COLLAPSE = {k: v for k, v in PRESETS["collapse-no-balance"].train_settings().items() if k != "balances"}
+COLLAPSE["steps"] = 150
+
+
+def tail_cv(result, last=20) -> float:
+    return statistics.mean(result.load_cv[-last:])
+
+
+@pytest.fixture(scope="module")
+def collapse_runs():
+    return compare(["none", "aux", "bias", "capacity"], **COLLAPSE)
+
+
+def test_no_balancing_collapses_and_aux_loss_or_bias_spread_the_load(collapse_runs):
+    none, aux, bias = (tail_cv(collapse_runs[m]) for m in ("none", "aux", "bias"))
+    assert none > 0.7, none                       # a few experts take most tokens
+    assert aux < none / 2 and aux < 0.4, (aux, none)
+    assert bias < none / 2 and bias < 0.4, (bias, none)
+    final = collapse_runs["none"].final_tokens_per_expert
+    assert max(final) > 2.5 * statistics.mean(final)
+
+
+def test_curves_have_one_entry_per_step_and_the_bias_moves_only_with_the_bias_method(collapse_runs):
+    for method, result in collapse_runs.items():
+        assert result.steps_run == COLLAPSE["steps"] and not result.cancelled
+        for name in ("task_loss", "load_cv", "max_mean_load", "drop_rate", "aux_loss", "z_loss", "expert_bias"):
+            assert len(getattr(result, name)) == COLLAPSE["steps"], (method, name)
+        assert result.task_loss[-1] < result.task_loss[0]   # it learns
+    assert any(b != 0 for b in collapse_runs["bias"].expert_bias[-1])
+    assert all(b == 0 for b in collapse_runs["none"].expert_bias[-1])
+    assert max(collapse_runs["capacity"].drop_rate) > 0 and max(collapse_runs["none"].drop_rate) == 0
+
+
+def test_same_seed_gives_identical_curves_and_another_seed_differs():
+    first = train("aux", steps=30, seed=7)
+    again = train("aux", steps=30, seed=7)
+    assert first.to_dict() == again.to_dict()
+    assert train("aux", steps=30, seed=8).load_cv != first.load_cv
+
+
+def test_progress_and_cancel():
+    seen = []
+    result = train("none", steps=50, progress=lambda step, total: seen.append((step, total)),
+                   cancel=lambda: len(seen) >= 10)
+    assert result.cancelled and result.steps_run == 10 and len(result.load_cv) == 10
+    assert seen[:2] == [(1, 50), (2, 50)]
+
+
+def test_compare_reports_progress_over_all_runs_and_stops_on_cancel():
+    seen = []
+    results = compare(["none", "z"], steps=5, progress=lambda step, total: seen.append((step, total)))
+    assert list(results) == ["none", "z"] and seen[-1] == (10, 10)
+    stopped = compare(list(BALANCE_METHODS), steps=5, cancel=lambda: True)
+    assert list(stopped) == ["none"] and stopped["none"].cancelled
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(balance="dropout"), "balance ('dropout') must be one of"),
+    (dict(top_k=9, num_experts=8), "top_k (9) must be <= num_experts (8)"),
+    (dict(steps=0), "steps (0) must be an int in [1, 5000]"),
+    (dict(capacity_factor=0), "capacity_factor (0) must be > 0"),
+    (dict(aux_coef=-1.0), "aux_coef (-1.0) must be >= 0"),
+])
+def test_bad_settings_name_the_constraint(kwargs, message):
+    with pytest.raises(ValueError) as error:
+        train(**kwargs)
+    assert message in str(error.value)
