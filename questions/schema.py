@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
+from pathlib import Path
 from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-# Fixed vocabularies (contract.md). The bank file name is the topic: questions/bank/<topic>.yaml.
+# Fixed vocabularies. The bank file name is the topic: questions/bank/<topic>.yaml.
 TOPICS: tuple[str, ...] = (
     "fundamentals", "routing", "capacity", "load-balancing", "expert-parallelism",
     "communication-memory", "training", "inference", "architectures", "code-reading",
@@ -16,10 +17,11 @@ TOPICS: tuple[str, ...] = (
 QUESTION_TYPES: tuple[str, ...] = ("open", "choice", "code")
 DIFFICULTIES: tuple[int, ...] = (1, 2, 3)
 LANGS: tuple[str, ...] = ("zh", "en")
-EXERCISE_SLUGS: tuple[str, ...] = (
-    "expert-groups", "topk-router", "noisy-topk", "switch-aux-loss", "z-loss", "capacity-dispatch", "expert-choice",
-    "permute-unpermute", "fix-simple-moe", "aux-free-bias", "a2a-splits", "group-limited-routing",
-)
+# An exercise is a folder questions/exercises/<slug>/ with an exercise.yaml: the folders are the list.
+EXERCISE_SLUGS: tuple[str, ...] = tuple(sorted(
+    folder.name for folder in (Path(__file__).resolve().parent / "exercises").iterdir()
+    if (folder / "exercise.yaml").is_file()))
+# The Sandbox page's presets (sandbox/presets.py; a test keeps the two in step).
 SANDBOX_PRESETS: tuple[str, ...] = (
     "switch-top1", "gshard-top2", "mixtral-8x7b", "deepseek-v3", "seed000-grouping", "collapse-no-balance",
 )

@@ -404,7 +404,7 @@ class Store:
         return [row["name"] for row in self._read("SELECT name FROM profiles ORDER BY name")]
 
     def delete_profile(self, name: str) -> bool:
-        """Delete a profile and all its progress (added beyond the contract). True if it existed."""
+        """Delete a profile and all its progress. True if it existed."""
         with self._write() as conn:
             return conn.execute("DELETE FROM profiles WHERE name = ?", (_check_profile(name),)).rowcount > 0
 
@@ -544,7 +544,7 @@ class Store:
         return rows[0]["text"] if rows else ""
 
     def notes(self, profile: str) -> dict[str, str]:
-        """question_id -> note text (added beyond the contract)."""
+        """question_id -> note text."""
         rows = self._read(
             "SELECT n.question_id, n.text FROM notes n JOIN profiles p ON p.id = n.profile_id WHERE p.name = ?",
             (_check_profile(profile),),
