@@ -24,7 +24,7 @@ PRACTICE_PAGE = "questions/pages/practice.py"
 EXERCISES_PAGE = "questions/pages/exercises.py"
 SANDBOX_PAGE = "sandbox/page.py"
 QUESTION_PARAM = "q"  # the practice page opens the question named here first
-EXERCISE_PARAM = "exercises.slug"  # the exercises page binds its exercise selector to this query parameter
+EXERCISE_PARAM = "exercise"  # the exercises page opens the exercise (slug) named here
 PRESET_PARAM = "preset"  # the sandbox page opens the preset named here
 
 

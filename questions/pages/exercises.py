@@ -9,7 +9,7 @@ from questions.exercises.runner import LIMITS_ONLY_WARNING, result_summary
 from questions.i18n import t
 
 from questions.pages import common
-from questions.pages.common import PRACTICE_PAGE, PRESET_PARAM, QUESTION_PARAM, SANDBOX_PAGE
+from questions.pages.common import EXERCISE_PARAM, PRACTICE_PAGE, PRESET_PARAM, QUESTION_PARAM, SANDBOX_PAGE
 
 try:
     from code_editor import code_editor
@@ -24,8 +24,13 @@ st.caption(t("exercises.intro", lang))
 all_exercises = exercises()
 slugs = [e.slug for e in all_exercises]
 titles = {e.slug: f"{e.text('title', lang)}  {'★' * e.difficulty}" for e in all_exercises}
-slug = st.selectbox(t("exercises.choose", lang), slugs, format_func=titles.get, key="exercises.slug",
-                    bind="query-params")
+# ?exercise=<slug> opens an exercise (links from the bank); the URL follows the selection so a view can be shared
+from_url = st.query_params.get(EXERCISE_PARAM)
+if from_url in slugs and st.session_state.get("exercises.url_slug") != from_url:
+    st.session_state["exercises.slug"] = st.session_state["exercises.url_slug"] = from_url
+slug = st.selectbox(t("exercises.choose", lang), slugs, format_func=titles.get, key="exercises.slug")
+if st.query_params.get(EXERCISE_PARAM) != slug:
+    st.query_params[EXERCISE_PARAM] = st.session_state["exercises.url_slug"] = slug
 exercise = get_exercise(slug)
 
 code_key, version_key = f"exercises.code.{slug}", f"exercises.version.{slug}"

@@ -84,7 +84,7 @@ def test_practice_key_points_suggest_rating_and_typed_answer_is_saved(make_app, 
     run_ok(at)
     assert at.button(key="practice_rate_4").proto.type == "primary"  # all key points ticked -> Easy
     links = {link.proto.page: link.proto.query_string for link in at.get("page_link")}
-    assert links == {"exercises": "exercises.slug=topk-router", "sandbox": "preset=mixtral-8x7b"}, links
+    assert links == {"exercises": "exercise=topk-router", "sandbox": "preset=mixtral-8x7b"}, links
     run_ok(at.button(key="practice_rate_4").click())
     logs = Store(db_path).review_logs("default")
     assert logs[0]["answer_text"] == "softmax over the selected logits" and logs[0]["rating"] == 4

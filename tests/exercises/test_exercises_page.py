@@ -74,3 +74,17 @@ def test_hints_are_revealed_one_by_one_and_reset_restores_the_starter():
     at.text_area[0].set_value("garbage = 1\n").run()
     at.button(key="exercises.reset").click().run()
     assert at.text_area[0].value == get_exercise("topk-router").starter
+
+
+def test_the_url_opens_an_exercise_and_follows_the_selection():
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["lang"] = "en"
+    at.query_params["exercise"] = "z-loss"  # what the Practice page's "open exercise" link carries
+    at.session_state["exercises.plain_editor"] = True
+    at.switch_page("questions/pages/exercises.py")
+    at.run()
+    assert not at.exception
+    assert at.text_area[0].value == get_exercise("z-loss").starter
+    at.selectbox(key="exercises.slug").set_value("expert-groups").run()
+    assert at.query_params["exercise"] == "expert-groups"
+    assert at.text_area[0].value == get_exercise("expert-groups").starter
