@@ -28,6 +28,10 @@ class EPRunError(RuntimeError):
     """A multi-process run that failed, timed out or was cancelled; the message says which and why."""
 
 
+class EPRunCancelled(EPRunError):
+    """The caller's cancel() asked to stop; every process was stopped."""
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -105,7 +109,7 @@ def run_local(world_size: int, timeout_s: float = 120.0, progress: Callable[[flo
                     break
                 if cancel is not None and cancel():
                     _kill(processes)
-                    raise EPRunError("cancelled")
+                    raise EPRunCancelled("cancelled")
                 elapsed = time.monotonic() - started
                 if elapsed > timeout_s:
                     _kill(processes)
@@ -191,8 +195,6 @@ def run_expert_parallel(world_size: int = 2, *, tokens: int = 128, d_model: int 
             raise ValueError(f"{name} ({value!r}) must be an int >= {low}")
     if world_size > MAX_WORLD_SIZE:
         raise ValueError(f"world_size ({world_size}) must be <= {MAX_WORLD_SIZE} (local processes)")
-    if world_size > num_experts:
-        raise ValueError(f"world_size ({world_size}) must be <= num_experts ({num_experts})")
     if top_k > num_experts:
         raise ValueError(f"top_k ({top_k}) must be <= num_experts ({num_experts})")
     if capacity_factor is not None and not capacity_factor > 0:
@@ -205,10 +207,8 @@ def run_expert_parallel(world_size: int = 2, *, tokens: int = 128, d_model: int 
                         d_model=d_model, d_ff=d_ff, experts=num_experts, top_k=top_k, router=router,
                         capacity_factor=capacity_factor, drop_policy=drop_policy,
                         hot_expert_bias=hot_bias or None, seed=seed)
-    except EPRunError as error:
-        if str(error) == "cancelled":
-            return EPRunResult(world_size, settings, cancelled=True, wall_seconds=time.monotonic() - started)
-        raise
+    except EPRunCancelled:
+        return EPRunResult(world_size, settings, cancelled=True, wall_seconds=time.monotonic() - started)
     ranks = raw["ranks"]
     traffic = [[int(v) for v in row] for row in raw["traffic"]]
     return EPRunResult(
