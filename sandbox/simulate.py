@@ -9,6 +9,7 @@ from torch import Tensor
 
 from moe_core import (DROP_POLICIES, ROUTERS, apply_capacity, build_router, create_expert_groups, drop_rate,
                       expert_capacity, expert_to_rank, load_cv, max_mean_load, routing_entropy, switch_aux_loss, z_loss)
+from moe_core._checks import check_int
 from moe_core.routing import ExpertChoiceRouter
 
 SKEWS = ("uniform", "clustered", "hot-expert")
@@ -55,15 +56,14 @@ class SimulationResult:
         return sum(v for i, row in enumerate(self.traffic) for j, v in enumerate(row) if i != j)
 
 
-def _check(name: str, value, low=None, high=None, high_name=None, kind=int):
-    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise ValueError(f"{name} must be an int, got {value!r}")
-    if kind is float and (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)):
+def _check_float(name: str, value, low: float, high: float) -> float:
+    """A finite number in [low, high] (the int settings use moe_core's check_int, with the same messages)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
-    if low is not None and value < low:
+    if value < low:
         raise ValueError(f"{name} ({value}) must be >= {low}")
-    if high is not None and value > high:
-        raise ValueError(f"{name} ({value}) must be <= {high_name or high}" + (f" ({high})" if high_name else ""))
+    if value > high:
+        raise ValueError(f"{name} ({value}) must be <= {high}")
     return value
 
 
@@ -79,9 +79,9 @@ def make_tokens(num_tokens: int, d_model: int, skew: str, seed: int, num_cluster
     generator = torch.Generator().manual_seed(seed)
     if skew != "clustered":
         return torch.randn(num_tokens, d_model, generator=generator), torch.zeros(num_tokens, dtype=torch.long)
-    _check("num_clusters", num_clusters, 1, 4096)
-    _check("zipf_exponent", zipf_exponent, 0.0, 10.0, kind=float)
-    _check("cluster_spread", cluster_spread, 0.0, 100.0, kind=float)
+    check_int("num_clusters", num_clusters, 1, 4096)
+    _check_float("zipf_exponent", zipf_exponent, 0.0, 10.0)
+    _check_float("cluster_spread", cluster_spread, 0.0, 100.0)
     centres = torch.randn(num_clusters, d_model, generator=generator)
     centres = centres / centres.norm(dim=1, keepdim=True) * math.sqrt(d_model)          # [C, d]
     cluster_weights = 1.0 / torch.arange(1, num_clusters + 1, dtype=torch.float64) ** zipf_exponent
@@ -130,12 +130,12 @@ def simulate(num_tokens: int = 4096, d_model: int = 64, num_experts: int = 8, to
                     num_clusters=num_clusters, zipf_exponent=zipf_exponent, hot_bias=hot_bias,
                     router_scale=router_scale, num_groups=num_groups, topk_groups=topk_groups,
                     routed_scaling_factor=routed_scaling_factor)
-    _check("num_tokens", num_tokens, 1, MAX_TOKENS)
-    _check("d_model", d_model, 1, 4096)
-    _check("num_experts", num_experts, 1, MAX_EXPERTS)
-    _check("top_k", top_k, 1, num_experts, "num_experts")
-    _check("ep_size", ep_size, 1, num_experts, "num_experts")
-    _check("seed", seed, 0)
+    check_int("num_tokens", num_tokens, 1, MAX_TOKENS)
+    check_int("d_model", d_model, 1, 4096)
+    check_int("num_experts", num_experts, 1, MAX_EXPERTS)
+    check_int("top_k", top_k, 1, num_experts, "num_experts")
+    check_int("ep_size", ep_size, 1, num_experts, "num_experts")
+    check_int("seed", seed, 0)
     if router not in ROUTERS:
         raise ValueError(f"router ({router!r}) must be one of {sorted(ROUTERS)}")
     if capacity_factor is not None and (isinstance(capacity_factor, bool) or not isinstance(capacity_factor, (int, float))
@@ -143,8 +143,8 @@ def simulate(num_tokens: int = 4096, d_model: int = 64, num_experts: int = 8, to
         raise ValueError(f"capacity_factor ({capacity_factor!r}) must be > 0 (or None for dropless)")
     if drop_policy not in DROP_POLICIES:
         raise ValueError(f"drop_policy ({drop_policy!r}) must be one of {DROP_POLICIES}")
-    _check("hot_bias", hot_bias, -50.0, 50.0, kind=float)
-    _check("router_scale", router_scale, 0.0, 100.0, kind=float)
+    _check_float("hot_bias", hot_bias, -50.0, 50.0)
+    _check_float("router_scale", router_scale, 0.0, 100.0)
 
     generator = torch.Generator().manual_seed(seed + 1)  # the router's draws, apart from the tokens'
     tokens, _clusters = make_tokens(num_tokens, d_model, skew, seed, num_clusters, zipf_exponent)   # [T, d]
