@@ -125,14 +125,10 @@ def get_exercise(slug: str, directory: Path | None = None) -> Exercise:
 def related_question_ids(exercise: Exercise, bank_questions=None) -> list[str]:
     """The exercise's own related_questions plus every bank question whose `exercises:` lists this slug.
 
-    bank_questions: an iterable of objects/dicts with `id` and `exercises` (questions.load_bank().questions).
+    bank_questions: the bank's Question objects (questions.load_bank().questions).
     """
     ids = list(exercise.related_questions)
-    for question in bank_questions or ():
-        qid = question["id"] if isinstance(question, dict) else getattr(question, "id", None)
-        slugs = question.get("exercises") if isinstance(question, dict) else getattr(question, "exercises", None)
-        if qid and exercise.slug in (slugs or ()) and qid not in ids:
-            ids.append(qid)
+    ids += [q.id for q in bank_questions or () if exercise.slug in q.exercises and q.id not in ids]
     return ids
 
 

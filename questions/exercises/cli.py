@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from . import check_solution, exercises, get_exercise
-from .runner import default_isolation
+from .runner import default_isolation, result_summary
 
 
 def _list(args) -> int:
@@ -58,8 +58,8 @@ def _check(args) -> int:
             print(f"{marks[test['status']]:5} {test['name']}")
             if test["status"] != "pass" and test["message"]:
                 print("      " + test["message"].strip().replace("\n", "\n      "))
-        passed = sum(t["status"] == "pass" for t in result["tests"])
-        summary = f"\n{result['status'].upper()}: {passed}/{len(result['tests'])} tests passed"
+        counts = result_summary(result)
+        summary = f"\n{result['status'].upper()}: {counts['passed']}/{counts['total']} tests passed"
         print(summary + f" ({result['isolation']}, {result['duration_s']:.1f} s)")
         if result["message"]:
             print(result["message"])

@@ -282,8 +282,6 @@ def _assemble(events: list[dict], sources: dict[str, str], returncode: int, time
             previous = results.get(ev["nodeid"])
             if previous is None or ev["outcome"] != "passed":  # a failed teardown overrides a passed call
                 results[ev["nodeid"]] = ev
-            if ev.get("when") in ("call", "teardown"):
-                running = None if ev.get("when") == "teardown" or running == ev["nodeid"] else running
         elif kind == "finish":
             finished = ev.get("exitstatus")
 

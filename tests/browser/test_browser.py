@@ -1,7 +1,6 @@
 """Real-browser tests: `streamlit run app.py` driven by Playwright on Debian's Chromium (keyboard practice, language)."""
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import socket
@@ -12,6 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.app.fixture_bank import write_bank
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -24,14 +25,6 @@ pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed; .ci/run installs it")
 
 
-def _fixture_bank_module():
-    """tests/app/fixture_bank.py (the same 6-question bank the AppTests use), loaded by path."""
-    spec = importlib.util.spec_from_file_location("moe_lab_fixture_bank", ROOT / "tests" / "app" / "fixture_bank.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -41,7 +34,7 @@ def _free_port() -> int:
 @pytest.fixture
 def server(tmp_path):
     """A `streamlit run app.py` subprocess on a free port, with its own bank and database; always terminated."""
-    bank = _fixture_bank_module().write_bank(tmp_path / "bank")
+    bank = write_bank(tmp_path / "bank")
     db_path = tmp_path / "progress.sqlite3"
     port = _free_port()
     env = {**os.environ, "MOE_LAB_DB": str(db_path), "MOE_LAB_BANK": str(bank)}

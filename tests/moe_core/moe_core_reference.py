@@ -1,9 +1,8 @@
 """Slow, obviously-correct references the moe_core tests compare against (per-token loops)."""
-import math
 
 import torch
 
-from moe_core import ExpertChoiceRouter, ffn
+from moe_core import ExpertChoiceRouter, expert_capacity, ffn
 
 
 def slow_keep(indices, num_experts, capacity, policy, weights=None, valid=None):
@@ -28,7 +27,7 @@ def slow_layer(layer, x, token_ids=None):
     routing = layer.router(tokens, token_ids=None if token_ids is None else token_ids.reshape(-1))
     keep = routing.valid
     if layer.capacity_factor is not None and not isinstance(layer.router, ExpertChoiceRouter):
-        capacity = math.ceil(layer.capacity_factor * layer.top_k * tokens.shape[0] / layer.num_experts - 1e-9)
+        capacity = expert_capacity(tokens.shape[0], layer.num_experts, layer.top_k, layer.capacity_factor)
         keep = slow_keep(routing.indices, layer.num_experts, capacity, layer.drop_policy, routing.weights, routing.valid)
     rows = []
     for t in range(tokens.shape[0]):
