@@ -12,7 +12,7 @@ from typing import Optional, Sequence, TextIO
 
 import yaml
 
-from .importer import import_notes, to_skeleton_yaml
+from .importer import BlockDumper, import_notes, to_skeleton_yaml
 from .loader import BANK_DIR, BankLoadResult, bank_files, filter_questions, load_bank
 from .schema import DIFFICULTIES, LANGS, QUESTION_TYPES, SEED_FILES, TOPICS, Question
 
@@ -140,15 +140,6 @@ def _bench_text(kind: str, index: int, lang: str, words: int) -> str:
     return "\n".join(line.rstrip() for line in text.split("\n"))  # trailing blanks would force quoted style
 
 
-class _BlockDumper(yaml.SafeDumper):
-    """Multi-line text as literal blocks (`|`), the way the bank files are written."""
-
-
-_BlockDumper.add_representer(
-    str, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value,
-                                                       style="|" if "\n" in value else None))
-
-
 def generate_bench_bank(directory: Path, count: int = 2000) -> None:
     """Write `count` valid questions (two thirds open, one third choice; realistic text lengths) as bank files."""
     per_topic: dict[str, list[dict]] = {topic: [] for topic in TOPICS}
@@ -173,7 +164,7 @@ def generate_bench_bank(directory: Path, count: int = 2000) -> None:
                                {"paper": "Fedus et al. 2021, Switch Transformers", "ref": "Sec. 2.2"}]
         per_topic[topic].append(question)
     for topic, questions in per_topic.items():
-        text = yaml.dump(questions, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=10_000)
+        text = yaml.dump(questions, Dumper=BlockDumper, allow_unicode=True, sort_keys=False, width=10_000)
         (directory / f"{topic}.yaml").write_text(text, encoding="utf-8")
 
 

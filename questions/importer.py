@@ -298,8 +298,8 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "notes"
 
 
-class _SkeletonDumper(yaml.SafeDumper):
-    """Multi-line text as literal blocks (`|`), so answers and code stay readable in the YAML."""
+class BlockDumper(yaml.SafeDumper):
+    """Multi-line text as literal blocks (`|`), the way the bank files are written: answers and code stay readable."""
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
@@ -307,7 +307,7 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-_SkeletonDumper.add_representer(str, _represent_str)
+BlockDumper.add_representer(str, _represent_str)
 
 
 def to_skeleton_yaml(report: ImportReport, topic: Optional[str] = None, seed: Optional[str] = None) -> str:
@@ -353,6 +353,6 @@ def to_skeleton_yaml(report: ImportReport, topic: Optional[str] = None, seed: Op
         if question.damaged_lines:
             comment += ("\n# WARNING: lines " + ", ".join(map(str, question.damaged_lines))
                         + " could not be repaired; restore the characters marked \ufffd by hand")
-        body = yaml.dump([skeleton], Dumper=_SkeletonDumper, allow_unicode=True, sort_keys=False, width=100)
+        body = yaml.dump([skeleton], Dumper=BlockDumper, allow_unicode=True, sort_keys=False, width=100)
         parts.append(comment + "\n" + body)
     return "\n".join(parts)

@@ -120,7 +120,10 @@ def weakest_topics(
     logs: Iterable[dict], questions: Iterable[Any], limit: int = 3, min_reviews: int = 1
 ) -> list[dict]:
     """Topics with the lowest retention (ties: most lapses first), each {topic, reviews, retained, lapses, retention}."""
-    by_topic = retention_by_topic(logs, questions)
+    return _weakest(retention_by_topic(logs, questions), limit, min_reviews)
+
+
+def _weakest(by_topic: dict[str, dict], limit: int = 3, min_reviews: int = 1) -> list[dict]:
     rows = [{"topic": topic, **entry} for topic, entry in by_topic.items() if entry["reviews"] >= min_reviews]
     rows.sort(key=lambda row: (row["retention"], -row["lapses"], row["topic"]))
     return rows[:limit]
@@ -167,16 +170,18 @@ def progress_summary(
     cards = store.cards(profile)
     bank_ids = {_field(question, "id") for question in questions}
     now_utc = _parse_time(now)
+    in_bank = {question_id: card for question_id, card in cards.items() if question_id in bank_ids}
+    retention = retention_by_topic(logs, questions)
     return {
         "total_reviews": len(logs),
-        "cards_seen": len(cards.keys() & bank_ids),
-        "never_seen": len(bank_ids - cards.keys()),
-        "due_now": sum(1 for question_id, card in cards.items() if question_id in bank_ids and card.due <= now_utc),
+        "cards_seen": len(in_bank),
+        "never_seen": len(bank_ids) - len(in_bank),
+        "due_now": sum(1 for card in in_bank.values() if card.due <= now_utc),
         "calendar": review_calendar(logs, tz),
-        "forecast": due_forecast({qid: card for qid, card in cards.items() if qid in bank_ids}, now, tz=tz),
-        "retention_by_topic": retention_by_topic(logs, questions),
+        "forecast": due_forecast(in_bank, now, tz=tz),
+        "retention_by_topic": retention,
         "answer_buttons": answer_button_counts(logs),
-        "weakest_topics": weakest_topics(logs, questions),
+        "weakest_topics": _weakest(retention),
         "quiz_history": quiz_score_history(store.quiz_results(profile)),
         "exercise_pass_rates": exercise_pass_rates(store.exercise_attempts(profile)),
     }

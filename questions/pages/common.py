@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import streamlit as st
 
 from questions.i18n import LANGUAGES, t
-from questions.loader import BANK_DIR, BankLoadResult, load_bank
+from questions.loader import BANK_DIR, BankLoadResult, bank_files, load_bank
+from questions.progress import local_text  # noqa: F401 - pages use it as common.local_text
 from questions.store import Store, StoreError, default_db_path
 
 BANK_ENV = "MOE_LAB_BANK"  # a directory (or one file) replacing questions/bank/, used by tests and benchmarks
@@ -63,8 +64,8 @@ def bank_path() -> Path:
 def bank_signature(path: Path) -> tuple:
     """(name, mtime, size) of every bank file, so an edited file invalidates the cache without a restart."""
     try:
-        files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
-        return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+        stats = [(p.name, p.stat()) for p in bank_files([path])]
+        return tuple((name, stat.st_mtime_ns, stat.st_size) for name, stat in stats)
     except OSError:
         return ()
 
@@ -85,7 +86,7 @@ def bank_result() -> BankLoadResult:
 def _index(path_text: str, signature: tuple) -> dict[str, Any]:
     """Look-ups derived from the bank once: questions by id, the sorted tag list, the topics in bank order."""
     result = _cached_bank(path_text, signature)
-    by_id = {question.id: question for question in result.questions}
+    by_id = result.by_id()
     tags = sorted({tag for question in result.questions for tag in question.tags})
     topics = list(dict.fromkeys(question.topic for question in result.questions))
     return {"by_id": by_id, "tags": tags, "topics": topics}
@@ -157,17 +158,6 @@ def store_errors() -> Iterator[None]:
 # ---- pure helpers (no Streamlit calls; unit-testable) -----------------------------------------------------------------
 def now_utc() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def local_text(value: Any, language: str) -> str:
-    """A LocalText (or {zh, en} dict, or plain str) in `language`, falling back to the other language."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        return value.get(language) or value.get("en") or value.get("zh") or ""
-    return getattr(value, language, None) or getattr(value, "en", None) or getattr(value, "zh", None) or ""
 
 
 def topic_label(topic: str, language: str) -> str:

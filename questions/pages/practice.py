@@ -38,8 +38,7 @@ def grade(store, question_id: str, rating: int) -> None:
     state = st.session_state.get("practice_preview")
     if not state or state["question_id"] != question_id:
         return  # a stale click (another tab graded this card): ignore rather than save an unseen interval
-    chosen = next(pair for key, pair in state["options"].items() if int(key) == rating)
-    card, log = chosen
+    card, log = state["options"][rating]  # keyed by fsrs.Rating, an IntEnum
     answer = (st.session_state.get(f"practice_answer_{question_id}") or "").strip() or None
     try:
         store.record_review(common.profile(), question_id, card, log, answer_text=answer, source="practice")
@@ -48,18 +47,20 @@ def grade(store, question_id: str, rating: int) -> None:
         return
     st.session_state["practice_last"] = (rating, format_interval(state["at"], card.due, common.lang()))
     st.session_state["practice_done"] = st.session_state.get("practice_done", set()) | {question_id}
-    st.session_state.pop("practice_shown", None)
-    st.session_state.pop("practice_preview", None)
-    if st.query_params.get("q") == question_id:
-        del st.query_params["q"]
+    leave(question_id)
 
 
 def skip(question_id: str) -> None:
     st.session_state["practice_skipped"] = st.session_state.get("practice_skipped", set()) | {question_id}
+    leave(question_id)
+
+
+def leave(question_id: str) -> None:
+    """Done with this card: forget its shown answer and previews, and drop ?q= when it named this card."""
     st.session_state.pop("practice_shown", None)
     st.session_state.pop("practice_preview", None)
-    if st.query_params.get("q") == question_id:
-        del st.query_params["q"]
+    if st.query_params.get(common.QUESTION_PARAM) == question_id:
+        del st.query_params[common.QUESTION_PARAM]
 
 
 def toggle_bookmark(store, question_id: str) -> None:
@@ -129,7 +130,7 @@ def draw_answer(question, store, card) -> None:
     state = st.session_state["practice_preview"]
     st.caption(t("practice.grade", lang))
     for column, rating in zip(st.columns(4), RATINGS):
-        preview_card = next(pair[0] for key, pair in state["options"].items() if int(key) == rating)
+        preview_card = state["options"][rating][0]
         label = t("practice.grade_button", lang, rating=common.rating_label(rating, lang),
                   interval=format_interval(state["at"], preview_card.due, lang))
         column.button(label, key=f"practice_rate_{rating}", shortcut=str(rating), width="stretch",
