@@ -93,12 +93,13 @@ class MoELayer(nn.Module):
             token_ids = token_ids.reshape(-1)
         return x.reshape(-1, self.d_model), token_ids
 
-    def forward(self, x: Tensor, token_ids: Tensor | None = None) -> tuple[Tensor, MoEInfo]:
-        tokens, token_ids = self.flatten_input(x, token_ids)     # [T, d], [T]
+    def combine(self, tokens: Tensor, y_sorted: Tensor, token_index: Tensor, slot_index: Tensor,
+                routing: RoutingResult) -> Tensor:
+        """Weight the expert outputs y_sorted [N, d], sum them onto their tokens, add the shared experts. -> [T, d]
+
+        Shared with the expert-parallel layer, whose y_sorted comes back from the combine all-to-all.
+        """
         num_tokens = tokens.shape[0]
-        routing, keep, capacity = self.route(tokens, token_ids)
-        x_sorted, token_index, slot_index, tokens_per_expert = permute(tokens, routing.indices, keep, self.num_experts)
-        y_sorted = self.experts(x_sorted, tokens_per_expert)     # [N, d]
         weights_sorted = routing.weights.reshape(-1).index_select(0, slot_index)
         if not torch.is_grad_enabled():  # inference: weight in place, one [N, d] buffer less
             y_sorted.mul_(weights_sorted.to(y_sorted.dtype).unsqueeze(1))
@@ -106,5 +107,14 @@ class MoELayer(nn.Module):
         out = unpermute(y_sorted, token_index, weights_sorted, num_tokens)
         if self.shared_experts is not None:
             out = out + self.shared_experts(tokens, [num_tokens])
+        return out
+
+    def forward(self, x: Tensor, token_ids: Tensor | None = None) -> tuple[Tensor, MoEInfo]:
+        tokens, token_ids = self.flatten_input(x, token_ids)     # [T, d], [T]
+        num_tokens = tokens.shape[0]
+        routing, keep, capacity = self.route(tokens, token_ids)
+        x_sorted, token_index, slot_index, tokens_per_expert = permute(tokens, routing.indices, keep, self.num_experts)
+        y_sorted = self.experts(x_sorted, tokens_per_expert)     # [N, d]
+        out = self.combine(tokens, y_sorted, token_index, slot_index, routing)
         info = self.make_info(routing, keep, capacity, tokens_per_expert, x_sorted.shape[0])
         return out.reshape(x.shape), info

@@ -26,7 +26,7 @@ import torch
 import torch.distributed as dist
 from torch import Tensor, nn
 
-from .dispatch import ACTIVATIONS, permute, unpermute
+from .dispatch import ACTIVATIONS, permute
 from .experts import Experts
 from .grouping import create_expert_groups
 from .layer import MoEInfo, MoELayer
@@ -166,7 +166,6 @@ class ExpertParallelMoE(nn.Module):
         if failed_ranks:
             raise ValueError(f"rank(s) {failed_ranks} could not dispatch their tokens (their own error says why); "
                              f"no tokens were exchanged")
-        num_tokens = tokens.shape[0]
         input_splits = [int(c.sum()) for c in send_counts.split(self.experts_per_rank)]
         output_splits = recv_counts.sum(1).tolist()
         x_recv = self._all_to_all(x_sorted, output_splits, input_splits)            # [M, d] rank-major
@@ -185,10 +184,7 @@ class ExpertParallelMoE(nn.Module):
         y_sorted = self._all_to_all(y_rank_major, input_splits, output_splits)      # [N, d] back home
         comm += self._sync(tokens) - start
 
-        weights_sorted = routing.weights.reshape(-1).index_select(0, slot_index)
-        out = unpermute(y_sorted, token_index, weights_sorted, num_tokens)
-        if layer.shared_experts is not None:
-            out = out + layer.shared_experts(tokens, [num_tokens])
+        out = layer.combine(tokens, y_sorted, token_index, slot_index, routing)
         base = layer.make_info(routing, keep, capacity, tokens_per_expert, x_sorted.shape[0])
         info = EPInfo(**vars(base), tokens_sent=input_splits, tokens_received=output_splits,
                       comm_seconds=comm, compute_seconds=compute)

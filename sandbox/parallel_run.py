@@ -132,23 +132,26 @@ def _is_peer_error(message: str) -> bool:
     return "Connection closed by peer" in message or "remote worker" in message
 
 
-def _rank_result(out_path: Path, rank: int) -> dict:
-    for line in out_path.read_text(errors="replace").splitlines():
+def _result_line(out_path: Path) -> dict | None:
+    """The rank's EP_RESULT line, parsed; None when it printed none."""
+    for line in out_path.read_text(errors="replace").splitlines() if out_path.exists() else ():
         if line.startswith(RESULT_PREFIX):
             return json.loads(line[len(RESULT_PREFIX):])
-    raise EPRunError(f"rank {rank} finished without a result")
+    return None
+
+
+def _rank_result(out_path: Path, rank: int) -> dict:
+    result = _result_line(out_path)
+    if result is None:
+        raise EPRunError(f"rank {rank} finished without a result")
+    return result
 
 
 def _rank_error(paths: tuple[Path, Path]) -> str:
     """The rank's own error line (EP_RESULT with "error"), else the tail of its stderr."""
     out_path, err_path = paths
-    if out_path.exists():
-        for line in out_path.read_text(errors="replace").splitlines():
-            if line.startswith(RESULT_PREFIX):
-                error = json.loads(line[len(RESULT_PREFIX):]).get("error")
-                if error:
-                    return error
-    return _tail(err_path)
+    result = _result_line(out_path)
+    return (result or {}).get("error") or _tail(err_path)
 
 
 # ---- the sandbox's view of a run ----------------------------------------------------------------------------------

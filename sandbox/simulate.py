@@ -97,7 +97,7 @@ def source_ranks(num_tokens: int, ep_size: int) -> Tensor:
     return torch.repeat_interleave(torch.arange(ep_size), sizes)
 
 
-def _router_kwargs(router: str, num_experts: int, top_k: int, capacity_factor: float | None, num_groups: int,
+def _router_kwargs(router: str, capacity_factor: float | None, num_groups: int,
                    topk_groups: int, routed_scaling_factor: float, generator: torch.Generator) -> dict:
     if router == "expert_choice":
         return {"capacity_factor": 1.0 if capacity_factor is None else capacity_factor}
@@ -149,7 +149,7 @@ def simulate(num_tokens: int = 4096, d_model: int = 64, num_experts: int = 8, to
     generator = torch.Generator().manual_seed(seed + 1)  # the router's draws, apart from the tokens'
     tokens, _clusters = make_tokens(num_tokens, d_model, skew, seed, num_clusters, zipf_exponent)   # [T, d]
     module = build_router(router, d_model, num_experts, top_k,
-                          **_router_kwargs(router, num_experts, top_k, capacity_factor, num_groups, topk_groups,
+                          **_router_kwargs(router, capacity_factor, num_groups, topk_groups,
                                            routed_scaling_factor, generator))
     module.weight.copy_(torch.randn(num_experts, d_model, generator=generator) * (router_scale / math.sqrt(d_model)))
     if expert_bias is not None:

@@ -68,6 +68,7 @@ def train(balance: str = "none", steps: int = 200, seed: int = 0, *, num_experts
     towards the data's mean direction (a router that already prefers one expert). Seeded: the same arguments give
     identical curves. progress(step, steps) after each step; cancel() returning True stops early (cancelled=True).
     """
+    settings = {k: v for k, v in locals().items() if k not in ("progress", "cancel")}  # the arguments, first thing
     if balance not in BALANCE_METHODS:
         raise ValueError(f"balance ({balance!r}) must be one of {BALANCE_METHODS}")
     for name, value, low, high in (("steps", steps, 1, MAX_STEPS), ("num_experts", num_experts, 1, 256),
@@ -87,7 +88,6 @@ def train(balance: str = "none", steps: int = 200, seed: int = 0, *, num_experts
         if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
             raise ValueError(f"{name} ({value!r}) must be >= 0")
 
-    settings = {k: v for k, v in locals().items() if k not in ("progress", "cancel", "name", "value", "low", "high")}
     torch.manual_seed(seed)  # MoELayer's parameter init draws from the global generator
     generator = torch.Generator().manual_seed(seed)  # data: a local generator, so nothing else shifts it
     batch = make_task(num_clusters, d_model, zipf_exponent, generator)
