@@ -6,10 +6,10 @@ from collections.abc import Mapping
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from questions.i18n import LANGUAGES, t
-from questions.pages import common
-
-LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+from questions.languages import LANGUAGE_NAMES, LANGUAGES
+from questions.ui.i18n import t
+from questions.ui.routes import DEFAULT_PAGE, PAGES
+from questions.ui import shell as common
 
 st.set_page_config(page_title="MoE Interview Lab", page_icon="🧠", layout="wide")
 
@@ -117,15 +117,9 @@ def logged_in_profile(lang: str, auth: Mapping) -> str | None:
 
 
 def pages(lang: str) -> list:
-    return [
-        st.Page("questions/pages/practice.py", title=t("app.nav_practice", lang), icon=":material/style:", url_path="practice",
-                default=True),
-        st.Page("questions/pages/quiz.py", title=t("app.nav_quiz", lang), icon=":material/quiz:", url_path="quiz"),
-        st.Page("questions/pages/mock.py", title=t("app.nav_mock", lang), icon=":material/record_voice_over:", url_path="mock"),
-        st.Page("questions/pages/progress.py", title=t("app.nav_progress", lang), icon=":material/insights:", url_path="progress"),
-        st.Page("questions/pages/exercises.py", title=t("app.nav_exercises", lang), icon=":material/code:", url_path="exercises"),
-        st.Page("sandbox/page.py", title=t("app.nav_sandbox", lang), icon=":material/science:", url_path="sandbox"),
-    ]
+    """st.Page for every route, in navigation order."""
+    return [st.Page(route.path, title=t(route.title_key, lang), icon=route.icon, url_path=route.url_path,
+                    default=route is DEFAULT_PAGE) for route in PAGES]
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 import os
 import sys
 
-from .cli import main
+from .bank.cli import main
 
 try:
     sys.exit(main())

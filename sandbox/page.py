@@ -4,9 +4,9 @@ from __future__ import annotations
 import streamlit as st
 
 from moe_core import DROP_POLICIES, ROUTERS
-from questions.i18n import t
-from questions.pages import common
-from questions.pages.common import PRACTICE_PAGE, PRESET_PARAM, QUESTION_PARAM
+from questions.ui.i18n import t
+from questions.ui import shell as common
+from questions.ui.routes import PRACTICE, PRESET_PARAM, QUESTION_PARAM
 from sandbox import figures
 from sandbox.parallel_run import EPRunError, run_expert_parallel
 from sandbox.presets import DEFAULT_SETTINGS, DEFAULT_TRAIN, PRESETS
@@ -328,5 +328,5 @@ with results:
     if related:
         with st.expander(tr("related", count=len(related))):
             for question in related:
-                st.page_link(PRACTICE_PAGE, label=f"{question_title(question)}  ·  `{question.id}`",
+                st.page_link(PRACTICE.path, label=f"{question_title(question)}  ·  `{question.id}`",
                              query_params={QUESTION_PARAM: question.id}, icon=":material/style:")

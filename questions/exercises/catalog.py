@@ -7,9 +7,10 @@ from pathlib import Path
 
 import yaml
 
+from questions.languages import LANGUAGES
+
 EXERCISES_DIR = Path(__file__).resolve().parent
 REQUIRED_FILES = ("exercise.yaml", "starter.py", "test_solution.py", "reference.py")
-LANGS = ("en", "zh")
 
 
 class ExerciseError(ValueError):
@@ -63,9 +64,9 @@ class Exercise:
 def _bilingual(data: dict, key: str, where: Path) -> dict[str, str]:
     value = data.get(key)
     if not isinstance(value, dict) or not all(isinstance(value.get(lang), str) and value[lang].strip()
-                                              for lang in LANGS):
+                                              for lang in LANGUAGES):
         raise ExerciseError(f"{where}: {key}: must be a mapping with non-empty 'en' and 'zh' texts")
-    return {lang: value[lang] for lang in LANGS}
+    return {lang: value[lang] for lang in LANGUAGES}
 
 
 def load_exercise(path: Path) -> Exercise:

@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -31,6 +32,7 @@ SANDBOX_DIR = Path(__file__).resolve().parent / "_sandbox"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MOE_CORE_DIR = REPO_ROOT / "moe_core"
 MAX_TEST_OUTPUT = 500
+_AST_LOCK = threading.Lock()
 
 LIMITS_ONLY_WARNING = (
     "bubblewrap (bwrap) is not installed, so your code runs with resource limits only: CPU and wall time, memory, "
@@ -66,7 +68,9 @@ def _test_sources(test_file: Path) -> dict[str, str]:
     """Source of every test function by name ("test_x" or "TestY::test_x") for the result's `test_code`."""
     text = test_file.read_text(encoding="utf-8")
     sources: dict[str, str] = {}
-    for node in ast.parse(text).body:
+    with _AST_LOCK:  # CPython 3.11's ast.parse fails ("recursion depth mismatch") when threads parse at once
+        tree = ast.parse(text)
+    for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
             sources[node.name] = ast.get_source_segment(text, node) or ""
         elif isinstance(node, ast.ClassDef):

@@ -6,10 +6,10 @@ import streamlit as st
 from questions.exercises import check_solution, default_isolation, exercises, get_exercise, related_question_ids
 from questions.exercises.catalog import reference_sources
 from questions.exercises.runner import LIMITS_ONLY_WARNING, result_summary
-from questions.i18n import t
+from questions.ui.i18n import t
 
-from questions.pages import common
-from questions.pages.common import EXERCISE_PARAM, PRACTICE_PAGE, PRESET_PARAM, QUESTION_PARAM, SANDBOX_PAGE
+from questions.ui import shell as common
+from questions.ui.routes import EXERCISE_PARAM, PRACTICE, PRESET_PARAM, QUESTION_PARAM, SANDBOX
 
 try:
     from code_editor import code_editor
@@ -47,9 +47,9 @@ related = related_question_ids(exercise, common.bank_result().questions)
 if related or exercise.sandbox_presets:
     with st.expander(t("exercises.related_links", lang, count=len(related) + len(exercise.sandbox_presets))):
         for qid in related:
-            st.page_link(PRACTICE_PAGE, label=qid, query_params={QUESTION_PARAM: qid}, icon=":material/style:")
+            st.page_link(PRACTICE.path, label=qid, query_params={QUESTION_PARAM: qid}, icon=":material/style:")
         for preset in exercise.sandbox_presets:
-            st.page_link(SANDBOX_PAGE, label=t("exercises.open_preset", lang, preset=preset),
+            st.page_link(SANDBOX.path, label=t("exercises.open_preset", lang, preset=preset),
                          query_params={PRESET_PARAM: preset}, icon=":material/science:")
 
 if default_isolation() == "limits-only":

@@ -7,10 +7,10 @@ import pandas as pd
 import streamlit as st
 from fsrs import Rating
 
-from questions.i18n import t
-from questions.pages import common
-from questions.scheduler import preview
-from questions.store import StoreError
+from questions.ui.i18n import t
+from questions.ui import shell as common
+from questions.study.scheduler import preview
+from questions.store.db import StoreError
 
 lang = common.lang()
 profile = common.profile()

@@ -5,15 +5,15 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
-from questions.i18n import t
-from questions.loader import filter_questions
-from questions.pages import common
-from questions.scheduler import format_interval, preview, suggest_rating
-from questions.store import StoreError
+from questions.ui.i18n import t
+from questions.bank.loader import filter_questions
+from questions.ui import shell as common
+from questions.study.scheduler import format_interval, preview, suggest_rating
+from questions.store.db import StoreError
 
 QUEUES = ("due", "new", "bookmarked", "all")
 RATINGS = (1, 2, 3, 4)
-from questions.pages.common import EXERCISE_PARAM, EXERCISES_PAGE, PRESET_PARAM, SANDBOX_PAGE
+from questions.ui.routes import EXERCISE_PARAM, EXERCISES, PRESET_PARAM, QUESTION_PARAM, SANDBOX
 
 lang = common.lang()
 profile = common.profile()
@@ -59,8 +59,8 @@ def leave(question_id: str) -> None:
     """Done with this card: forget its shown answer and previews, and drop ?q= when it named this card."""
     st.session_state.pop("practice_shown", None)
     st.session_state.pop("practice_preview", None)
-    if st.query_params.get(common.QUESTION_PARAM) == question_id:
-        del st.query_params[common.QUESTION_PARAM]
+    if st.query_params.get(QUESTION_PARAM) == question_id:
+        del st.query_params[QUESTION_PARAM]
 
 
 def toggle_bookmark(store, question_id: str) -> None:
@@ -117,9 +117,9 @@ def draw_answer(question, store, card) -> None:
     if question.exercises or question.sandbox_presets:
         st.markdown(f"**{t('practice.related', lang)}**")
         link_cols = st.columns(max(1, len(question.exercises) + len(question.sandbox_presets)))
-        links = [(EXERCISES_PAGE, t("practice.open_exercise", lang, slug=slug), {EXERCISE_PARAM: slug}, ":material/code:")
+        links = [(EXERCISES.path, t("practice.open_exercise", lang, slug=slug), {EXERCISE_PARAM: slug}, ":material/code:")
                  for slug in question.exercises]
-        links += [(SANDBOX_PAGE, t("practice.open_preset", lang, preset=preset), {PRESET_PARAM: preset}, ":material/science:")
+        links += [(SANDBOX.path, t("practice.open_preset", lang, preset=preset), {PRESET_PARAM: preset}, ":material/science:")
                   for preset in question.sandbox_presets]
         for column, (page, label, params, icon) in zip(link_cols, links):
             column.page_link(page, label=label, query_params=params, icon=icon)

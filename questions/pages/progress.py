@@ -8,10 +8,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from questions import progress as stats
-from questions.i18n import t
-from questions.pages import common
-from questions.store import ProgressFormatError, StoreError
+from questions.study import progress as stats
+from questions.ui.i18n import t
+from questions.ui import shell as common
+from questions.store.db import ProgressFormatError, StoreError
 
 lang = common.lang()
 profile = common.profile()

@@ -6,8 +6,8 @@ import random
 import pandas as pd
 import streamlit as st
 
-from questions.i18n import t
-from questions.pages import common
+from questions.ui.i18n import t
+from questions.ui import shell as common
 
 lang = common.lang()
 profile = common.profile()

@@ -14,12 +14,12 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.paths import ROOT  # noqa: E402
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fixture_bank import choice_question, open_question, write_bank  # noqa: E402
-from questions.schema import TOPICS  # noqa: E402
+from tests.helpers.bank import choice_question, open_question, write_bank  # noqa: E402
+from questions.bank.schema import TOPICS  # noqa: E402
 
 
 def generated_bank(count: int) -> dict[str, list[dict]]:
@@ -59,7 +59,7 @@ def main() -> None:
     os.environ["MOE_LAB_BANK"] = str(bank_dir)
     os.environ["MOE_LAB_DB"] = str(workdir / "progress.sqlite3")
 
-    from questions.loader import filter_questions, load_bank
+    from questions.bank.loader import filter_questions, load_bank
     from streamlit.testing.v1 import AppTest
 
     load_ms = timed(lambda: load_bank(bank_dir))

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from questions.pages import common
+from questions.ui import shell as common
 
 
 def test_practice_queues():

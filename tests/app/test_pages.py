@@ -7,12 +7,12 @@ import json
 import pytest
 from fsrs import Rating
 
-from questions.i18n import t
-from questions.scheduler import format_interval
-from questions.store import Store
+from questions.ui.i18n import t
+from questions.study.scheduler import format_interval
+from questions.store.db import Store
 
-from conftest import texts
-from fixture_bank import FIXTURE_BANK
+from tests.helpers.apptest import texts
+from tests.helpers.bank import FIXTURE_BANK
 
 PAGES = {
     "practice": "questions/pages/practice.py",

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.fixture_bank import write_bank
+from tests.helpers.bank import write_bank
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.paths import ROOT  # noqa: E402
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
@@ -86,8 +86,8 @@ def open_app(page, url: str) -> None:
 
 def test_practise_one_card_with_the_keyboard_then_reload(server, browser):
     from playwright.sync_api import expect
-    from questions.i18n import t
-    from questions.store import Store
+    from questions.ui.i18n import t
+    from questions.store.db import Store
 
     page = browser.new_page(locale="en-US")
     open_app(page, server["url"] + "/?lang=en")

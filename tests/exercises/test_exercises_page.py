@@ -4,9 +4,9 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from questions.exercises import get_exercise
-from questions.store import Store
+from questions.store.db import Store
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+from tests.helpers.paths import APP  # noqa: E402
 
 
 def _page(slug: str) -> AppTest:

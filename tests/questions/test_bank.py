@@ -5,9 +5,9 @@ from collections import Counter
 import pytest
 
 from questions import load_bank
-from questions.cli import language_status
-from questions.loader import BANK_DIR
-from questions.schema import DIFFICULTIES, TOPICS
+from questions.bank.cli import language_status
+from questions.bank.loader import BANK_DIR
+from questions.bank.schema import DIFFICULTIES, TOPICS
 
 # Every question of the seeds must be in the bank, citing its seed and number (sources: {seed: ..., ref: Qn}).
 SEED_QUESTIONS = {

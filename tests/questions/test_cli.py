@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from questions.cli import main
+from questions.bank.cli import main
 
-from bank_yaml import question_yaml
+from tests.helpers.bank import question_yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.paths import ROOT  # noqa: E402
 SEEDS = Path(__file__).resolve().parent / "seeds"  # copies of the seed notes, so the tests need nothing outside the repo
 
 

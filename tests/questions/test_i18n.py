@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from questions.i18n import LANGUAGES, LOCALES_DIR, catalog, t
+from questions.ui.i18n import LANGUAGES, LOCALES_DIR, catalog, t
 
 
 def _placeholders(text: str) -> set[str]:

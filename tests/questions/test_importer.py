@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from questions import load_bank
-from questions.importer import (decode_utf8_tolerant, import_notes, parse_notes, repair_mojibake,
+from questions.bank.importer import (decode_utf8_tolerant, import_notes, parse_notes, repair_mojibake,
                                 to_skeleton_yaml)
 
 SEEDS = Path(__file__).resolve().parent / "seeds"  # copies of the seed notes, so the tests need nothing outside the repo

@@ -4,9 +4,9 @@ import json
 import pytest
 
 from questions import BankProblem, filter_questions, load_bank
-from questions.loader import default_cache_dir
+from questions.bank.loader import default_cache_dir
 
-from bank_yaml import question_yaml
+from tests.helpers.bank import question_yaml
 
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fsrs import Rating
 
-from questions.progress import (
+from questions.study.progress import (
     anki_csv,
     answer_button_counts,
     due_forecast,
@@ -22,8 +22,8 @@ from questions.progress import (
     review_calendar,
     weakest_topics,
 )
-from questions.scheduler import preview
-from questions.store import ProgressFormatError, Store
+from questions.study.scheduler import preview
+from questions.store.db import ProgressFormatError, Store
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -231,7 +231,7 @@ def test_anki_csv_parses_and_escapes():
 
 
 def test_anki_csv_chinese_and_real_question_model():
-    from questions.schema import Question
+    from questions.bank.schema import Question
 
     question = Question.model_validate({
         **QUESTIONS[0],

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fsrs import Card, Rating, State
 
-from questions.scheduler import (
+from questions.study.scheduler import (
     RATINGS,
     build_scheduler,
     card_id_for,
@@ -15,7 +15,7 @@ from questions.scheduler import (
     preview_labels,
     suggest_rating,
 )
-from questions.store import Store
+from questions.store.db import Store
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 

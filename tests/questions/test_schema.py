@@ -5,7 +5,7 @@ import pytest
 from pydantic import ValidationError
 
 from questions import Question
-from questions.schema import EXERCISE_SLUGS, SANDBOX_PRESETS, SEED_FILES, TOPICS
+from questions.bank.schema import EXERCISE_SLUGS, SANDBOX_PRESETS, SEED_FILES, TOPICS
 
 
 def local(zh="中文", en="English"):

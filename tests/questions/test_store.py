@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from fsrs import Card, Rating
 
-from questions.scheduler import build_scheduler, preview
-from questions.store import SCHEMA_VERSION, Store, StoreError, default_db_path
+from questions.study.scheduler import build_scheduler, preview
+from questions.store.db import SCHEMA_VERSION, Store, StoreError, default_db_path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.paths import ROOT  # noqa: E402
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
 
@@ -242,8 +242,8 @@ def test_concurrent_writer_processes(tmp_path):
 
 _KILLED_WRITER = """
 import sys, time
-from questions.scheduler import preview
-from questions.store import Store
+from questions.study.scheduler import preview
+from questions.store.db import Store
 from datetime import datetime, timezone
 store = Store(sys.argv[1])
 card, log = preview(None, "uncommitted", datetime(2026, 3, 1, tzinfo=timezone.utc))[3]

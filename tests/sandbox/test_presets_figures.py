@@ -9,7 +9,7 @@ from sandbox.presets import PRESETS
 from sandbox.simulate import simulate
 from sandbox.train import compare
 
-from questions.schema import SANDBOX_PRESETS
+from questions.bank.schema import SANDBOX_PRESETS
 
 # The bank links questions to these ids; the issue names them; the page must have each.
 REQUIRED_PRESETS = {"switch-top1", "gshard-top2", "mixtral-8x7b", "deepseek-v3", "seed000-grouping", "collapse-no-balance"}

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from questions.i18n import t
+from questions.ui.i18n import t
 from sandbox.presets import PRESETS
 from sandbox.simulate import simulate
 
@@ -14,7 +14,7 @@ URL_KEYS = ["sb.tokens", "sb.experts", "sb.top_k", "sb.router", "sb.dropless", "
             "sb.seed", "sb.zipf", "sb.hot", "sb.d_model", "sb.scale", "sb.groups", "sb.topk_groups", "sb.rsf", "sb.ab",
             "sb.b.experts", "sb.b.top_k", "sb.b.router", "sb.b.dropless", "sb.b.cf", "sb.b.drop", "sb.b.ep",
             "sb.balances", "sb.steps", "sb.train_zipf", "sb.train_hot", "sb.aux_coef", "sb.ep_world", "sb.ep_tokens"]
-APP = Path(__file__).resolve().parents[2] / "app.py"
+from tests.helpers.paths import APP  # noqa: E402
 PAGE = "sandbox/page.py"
 
 

@@ -14,7 +14,8 @@ import yaml
 
 from .importer import BlockDumper, import_notes, to_skeleton_yaml
 from .loader import BANK_DIR, BankLoadResult, bank_files, filter_questions, load_bank
-from .schema import DIFFICULTIES, LANGS, QUESTION_TYPES, SEED_FILES, TOPICS, Question
+from questions.languages import LANGUAGES
+from .schema import DIFFICULTIES, QUESTION_TYPES, SEED_FILES, TOPICS, Question
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -66,7 +67,7 @@ def bank_stats(result: BankLoadResult) -> dict[str, object]:
         "topic": {topic: sum(q.topic == topic for q in questions) for topic in TOPICS},
         "type": {kind: sum(q.type == kind for q in questions) for kind in QUESTION_TYPES},
         "difficulty": {level: sum(q.difficulty == level for q in questions) for level in DIFFICULTIES},
-        "language": {lang: language[lang] for lang in LANGS},
+        "language": {lang: language[lang] for lang in LANGUAGES},
         "with_pitfall": sum(q.pitfall is not None for q in questions),
         "seed_citations": {seed: seeds[seed] for seed in SEED_FILES if seeds[seed]},
     }
@@ -147,7 +148,7 @@ def generate_bench_bank(directory: Path, count: int = 2000) -> None:
         topic = TOPICS[index % len(TOPICS)]
 
         def local(kind: str, words: int) -> dict[str, str]:
-            return {lang: _bench_text(kind, index, lang, words) for lang in LANGS}
+            return {lang: _bench_text(kind, index, lang, words) for lang in LANGUAGES}
 
         question: dict = {
             "id": f"{topic}-bench-{index}", "type": "choice" if index % 3 == 0 else "open", "topic": topic,

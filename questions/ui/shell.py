@@ -11,22 +11,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from questions.i18n import LANGUAGES, t
-from questions.loader import BANK_DIR, BankLoadResult, bank_files, load_bank
-from questions.progress import local_text  # noqa: F401 - pages use it as common.local_text
-from questions.store import Store, StoreError, default_db_path
+from questions.languages import LANGUAGES
+from questions.ui.i18n import t
+from questions.bank.loader import BANK_DIR, BankLoadResult, bank_files, load_bank
+from questions.study.progress import local_text  # noqa: F401 - pages use it as common.local_text
+from questions.store.db import Store, StoreError, default_db_path
 
 BANK_ENV = "MOE_LAB_BANK"  # a directory (or one file) replacing questions/bank/, used by tests and benchmarks
 DEFAULT_PROFILE = "default"
 PROFILE_NAME_LIMIT = 60
 
-# Pages link to each other by file and query parameter (st.page_link).
-PRACTICE_PAGE = "questions/pages/practice.py"
-EXERCISES_PAGE = "questions/pages/exercises.py"
-SANDBOX_PAGE = "sandbox/page.py"
-QUESTION_PARAM = "q"  # the practice page opens the question named here first
-EXERCISE_PARAM = "exercise"  # the exercises page opens the exercise (slug) named here
-PRESET_PARAM = "preset"  # the sandbox page opens the preset named here
 
 
 # ---- language and profile (set by app.py before the page runs) -----------------------------------------------------

@@ -1,6 +1,7 @@
-"""A tiny bilingual fixture bank (6 questions, 2 topics) for the app and browser tests, and a YAML writer."""
+"""The one bank builder of the tests: question dicts, a tiny bilingual fixture bank, a YAML writer, raw YAML text."""
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import yaml
@@ -59,3 +60,22 @@ def write_bank(directory: Path, bank: dict[str, list[dict]] = FIXTURE_BANK) -> P
         (directory / f"{topic}.yaml").write_text(
             yaml.safe_dump(questions, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return directory
+
+def question_yaml(qid="routing-topk", topic="routing", difficulty="2", answer_en="Because.", extra=""):
+    return textwrap.dedent(f"""\
+        - id: {qid}
+          type: open
+          topic: {topic}
+          tags: [router]
+          difficulty: {difficulty}
+          prompt: {{zh: 为什么, en: Why?}}
+          answer:
+            zh: 因为
+            en: "{answer_en}"
+          key_points:
+            - {{zh: 一, en: one}}
+            - {{zh: 二, en: two}}
+            - {{zh: 三, en: three}}
+          sources:
+            - {{seed: 001_af5af4a038612498.txt, ref: Q4}}
+        """) + extra

@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 from fsrs import Card
 
-from questions.store import EXPORT_FORMAT, ProgressFormatError, Store
+from questions.store.db import EXPORT_FORMAT, ProgressFormatError, Store
 
 RATING_VALUES = (1, 2, 3, 4)  # Again, Hard, Good, Easy
 FORECAST_DAYS = 30

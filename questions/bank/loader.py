@@ -13,9 +13,10 @@ import pydantic
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from .schema import LANGS, QUESTION_FIELDS, TOPICS, Question
+from questions.languages import LANGUAGES
+from .schema import QUESTION_FIELDS, TOPICS, Question
 
-BANK_DIR = Path(__file__).resolve().parent / "bank"
+BANK_DIR = Path(__file__).resolve().parent
 # The C parser is ~10x faster than the pure-Python one; fall back when PyYAML was built without libyaml.
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -179,9 +180,9 @@ def _known_fields_at(loc: Sequence[Any]) -> Sequence[str]:
     names = [part for part in loc[:-1] if isinstance(part, str)]
     if not names:
         return QUESTION_FIELDS
-    return {"prompt": LANGS, "answer": LANGS, "key_points": LANGS, "pitfall": LANGS,
+    return {"prompt": LANGUAGES, "answer": LANGUAGES, "key_points": LANGUAGES, "pitfall": LANGUAGES,
             "options": ("text", "correct", "explanation"), "sources": ("seed", "paper", "ref", "url"),
-            "text": LANGS, "explanation": LANGS}.get(names[-1], ())
+            "text": LANGUAGES, "explanation": LANGUAGES}.get(names[-1], ())
 
 
 def _validation_problems(path: str, node: yaml.Node, exc: ValidationError) -> list[BankProblem]:
@@ -432,9 +433,9 @@ def filter_questions(questions: Iterable[Question], topics: Optional[Iterable[st
     difficulty_set = set(difficulties or ())
     type_set = set(types or ())
     needle = search.strip().casefold()
-    if lang is not None and lang not in LANGS:
-        raise ValueError(f"lang ({lang!r}) must be one of {LANGS} or None")
-    langs = (lang,) if lang else LANGS
+    if lang is not None and lang not in LANGUAGES:
+        raise ValueError(f"lang ({lang!r}) must be one of {LANGUAGES} or None")
+    langs = (lang,) if lang else LANGUAGES
     selected = []
     for question in questions:
         if topic_set and question.topic not in topic_set:

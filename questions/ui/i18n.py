@@ -1,4 +1,4 @@
-"""UI text in English and Chinese: one catalog per language, merged from questions/locales/<lang>/*.yaml."""
+"""UI text in English and Chinese: one catalog per language, merged from questions/ui/locales/<lang>/*.yaml."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -6,7 +6,8 @@ from pathlib import Path
 
 import yaml
 
-LANGUAGES = ("en", "zh")
+from questions.languages import LANGUAGES
+
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 
 

@@ -9,6 +9,8 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from questions.languages import LANGUAGES
+
 # Fixed vocabularies. The bank file name is the topic: questions/bank/<topic>.yaml.
 TOPICS: tuple[str, ...] = (
     "fundamentals", "routing", "capacity", "load-balancing", "expert-parallelism",
@@ -16,10 +18,9 @@ TOPICS: tuple[str, ...] = (
 )
 QUESTION_TYPES: tuple[str, ...] = ("open", "choice", "code")
 DIFFICULTIES: tuple[int, ...] = (1, 2, 3)
-LANGS: tuple[str, ...] = ("zh", "en")
 # An exercise is a folder questions/exercises/<slug>/ with an exercise.yaml: the folders are the list.
 EXERCISE_SLUGS: tuple[str, ...] = tuple(sorted(
-    folder.name for folder in (Path(__file__).resolve().parent / "exercises").iterdir()
+    folder.name for folder in (Path(__file__).resolve().parent.parent / "exercises").iterdir()
     if (folder / "exercise.yaml").is_file()))
 # The Sandbox page's presets (sandbox/presets.py; a test keeps the two in step).
 SANDBOX_PRESETS: tuple[str, ...] = (
@@ -68,8 +69,8 @@ class LocalText(_Strict):
         return value
 
     def get(self, lang: str) -> str:
-        if lang not in LANGS:
-            raise ValueError(f"lang ({lang!r}) must be one of {LANGS}")
+        if lang not in LANGUAGES:
+            raise ValueError(f"lang ({lang!r}) must be one of {LANGUAGES}")
         return self.zh if lang == "zh" else self.en
 
 
@@ -195,7 +196,7 @@ class Question(_Strict):
     def search_blob(self) -> dict[str, str]:
         """Casefolded haystacks for the literal search: per language prompt + answer + tags."""
         tags = " ".join(self.tags)
-        return {lang: "\n".join((self.prompt.get(lang), self.answer.get(lang), tags)).casefold() for lang in LANGS}
+        return {lang: "\n".join((self.prompt.get(lang), self.answer.get(lang), tags)).casefold() for lang in LANGUAGES}
 
 
 QUESTION_FIELDS: tuple[str, ...] = tuple(Question.model_fields)

@@ -1,0 +1,1 @@
+"""The question bank: the YAML files (one per topic) and the code that reads, checks, imports and counts them."""

@@ -1,0 +1,1 @@
+"""Shared test helpers: repository paths, the one AppTest factory, the one bank builder."""

@@ -1,0 +1,29 @@
+"""The one AppTest factory (app.py with language, locale and time zone preset) and a reader of visible text."""
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.helpers.paths import APP
+
+TIMEOUT = 120  # the first run imports plotly / pandas (and torch on the sandbox page): far more than AppTest's 3 s
+
+
+def app_test(lang: str | None = None, locale: str = "en-US", timeout: float = TIMEOUT, **query) -> AppTest:
+    """AppTest of app.py; lang goes to ?lang=, other query parameters (page links such as q=, preset=) as given."""
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    at.context = {"locale": locale, "timezone": "UTC"}
+    if lang:
+        at.query_params["lang"] = lang
+    for name, value in query.items():
+        at.query_params[name] = value
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Every visible text of a run, joined: markdown, captions, titles, alerts, widget labels, button labels."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "success", "warning", "error"):
+        parts.extend(str(element.value) for element in getattr(at, kind))
+    for kind in ("button", "checkbox", "toggle", "text_area", "text_input", "selectbox", "multiselect"):
+        parts.extend(str(widget.label) for widget in getattr(at, kind))
+    return "\n".join(parts)
