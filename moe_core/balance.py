@@ -1,12 +1,10 @@
 """Aux-loss-free load balancing (DeepSeek-V3): nudge a per-expert selection bias toward equal load."""
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import Tensor
 
-from ._checks import check_tensor
+from .checks import check_float, check_tensor
 
 
 @torch.no_grad()
@@ -19,7 +17,6 @@ def update_expert_bias(bias: Tensor, tokens_per_expert: Tensor, rate: float = 1e
     check_tensor("tokens_per_expert", tokens_per_expert, ndim=1)
     if tokens_per_expert.shape != bias.shape:
         raise ValueError(f"tokens_per_expert has {tokens_per_expert.shape[0]} entries, bias has {bias.shape[0]}")
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not math.isfinite(rate) or rate < 0:
-        raise ValueError(f"rate ({rate!r}) must be a finite number >= 0")
+    check_float("rate", rate, 0)
     load = tokens_per_expert.to(device=bias.device, dtype=torch.float32)
     return bias + (rate * torch.sign(load.mean() - load)).to(bias.dtype)

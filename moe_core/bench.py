@@ -19,7 +19,8 @@ DEFAULT_SHAPES = [(4096, 512, 1024, 8, 2), (4096, 256, 512, 64, 2), (8192, 128, 
 
 
 def mixtral_reference(layer: MoELayer, x: torch.Tensor) -> torch.Tensor:
-    """HF transformers' MixtralSparseMoeBlock on the layer's weights: loop over hit experts, torch.where, index_add_."""
+    """The algorithm of HF transformers' Mixtral block on the layer's weights: loop over hit experts, torch.where,
+    index_add_."""
     num_experts, top_k = layer.num_experts, layer.top_k
     probs = F.linear(x.float(), layer.router.weight.float()).softmax(dim=-1)
     weights, selected = probs.topk(top_k, dim=-1)
@@ -91,7 +92,7 @@ def main(argv=None) -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", default="fp32", choices=["fp32", "bf16"])
     parser.add_argument("--repeat", type=int, default=7, help="timed runs per measurement (median reported)")
-    parser.add_argument("--shapes", nargs="*", default=None, help="T,d_model,d_ff,E,k (default: issue 2's shapes)")
+    parser.add_argument("--shapes", nargs="*", default=None, help="T,d_model,d_ff,E,k (default: DEFAULT_SHAPES)")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads on CPU")
     args = parser.parse_args(argv)
     if args.threads:

@@ -6,7 +6,7 @@ import math
 import torch
 from torch import Tensor
 
-from ._checks import check_expert_ids, check_int, check_positive, check_tensor
+from .checks import check_choice, check_expert_ids, check_int, check_positive, check_tensor
 
 DROP_POLICIES = ("position", "probs")
 
@@ -35,8 +35,7 @@ def apply_capacity(indices: Tensor, num_experts: int, capacity: int, policy: str
     check_int("num_experts", num_experts, 1)
     check_expert_ids("indices", indices, num_experts)
     check_int("capacity", capacity, 0)
-    if policy not in DROP_POLICIES:
-        raise ValueError(f"policy ({policy!r}) must be one of {DROP_POLICIES}")
+    check_choice("policy", policy, DROP_POLICIES)
     if valid is not None and valid.shape != indices.shape:
         raise ValueError(f"valid shape {tuple(valid.shape)} must equal indices shape {tuple(indices.shape)}")
     experts = indices.reshape(-1)                                 # [T*k], token-major

@@ -1,7 +1,9 @@
-"""Argument checks shared by moe_core's public functions: each raises ValueError naming the parameter and constraint."""
+"""Argument checks for moe_core, the sandbox and the exercise runner: each raises ValueError naming the parameter and
+the constraint it breaks ("top_k (9) must be <= num_experts (8)")."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import torch
 from torch import Tensor
@@ -19,13 +21,45 @@ def check_int(name: str, value, low: int | None = None, high: int | None = None,
     return value
 
 
+def _is_number(value) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float))
+
+
+def check_float(name: str, value, low: float | None = None, high: float | None = None) -> float:
+    """`value` must be a finite number (int or float, not bool) in [low, high]."""
+    if not _is_number(value) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if low is not None and value < low:
+        raise ValueError(f"{name} ({value}) must be >= {low}")
+    if high is not None and value > high:
+        raise ValueError(f"{name} ({value}) must be <= {high}")
+    return float(value)
+
+
 def check_positive(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+    """`value` must be a finite number > 0."""
+    if not _is_number(value) or not math.isfinite(value) or value <= 0:
         raise ValueError(f"{name} ({value!r}) must be a finite number > 0")
     return float(value)
 
 
+def check_bool(name: str, value) -> bool:
+    """`value` must be True or False (not 0 / 1, not None)."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be a bool, got {value!r}")
+    return value
+
+
+def check_choice(name: str, value, options: Iterable) -> object:
+    """`value` must be one of `options`: "router ('x') must be one of ['hash', ...]"."""
+    options = list(options)
+    if value not in options:
+        raise ValueError(f"{name} ({value!r}) must be one of {options}")
+    return value
+
+
 def check_tensor(name: str, tensor, ndim: int | None = None, floating: bool = False, integer: bool = False) -> Tensor:
+    """`tensor` must be a torch.Tensor, with `ndim` dims, floating point or integer (not bool) as asked."""
     if not isinstance(tensor, Tensor):
         raise ValueError(f"{name} must be a torch.Tensor, got {type(tensor).__name__}")
     if ndim is not None and tensor.dim() != ndim:
@@ -49,6 +83,7 @@ def check_logits(name: str, logits, num_experts: int | None = None) -> Tensor:
 
 
 def check_same_rows(name: str, tensor: Tensor, ref_name: str, ref: Tensor) -> None:
+    """`tensor` must have as many rows (dim 0) as `ref`."""
     if tensor.shape[0] != ref.shape[0]:
         raise ValueError(f"{name} has {tensor.shape[0]} rows, expected {ref.shape[0]} (the rows of {ref_name})")
 

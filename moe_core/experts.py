@@ -1,10 +1,10 @@
-"""Stacked expert weights in the Mixtral layout: w1 gate / w3 up [E, d_model, d_ff], w2 down [E, d_ff, d_model]."""
+"""Stacked expert weights: w1 gate / w3 up [E, d_model, d_ff], w2 down [E, d_ff, d_model] (x @ w, no transpose)."""
 from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
 
-from ._checks import check_int
+from .checks import check_choice, check_int
 from .dispatch import ACTIVATIONS, expert_ffn
 
 
@@ -16,8 +16,7 @@ class Experts(nn.Module):
         check_int("num_experts", num_experts, 1)
         check_int("d_model", d_model, 1)
         check_int("d_ff", d_ff, 1)
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation ({activation!r}) must be one of {ACTIVATIONS}")
+        check_choice("activation", activation, ACTIVATIONS)
         self.activation = activation
         # fan-in scaled init keeps the output variance close to the input's
         self.w1 = nn.Parameter(torch.randn(num_experts, d_model, d_ff) * d_model ** -0.5)

@@ -1,7 +1,7 @@
 """Expert placement for expert parallelism: contiguous blocks of experts per rank, remainder to the first ranks."""
 from __future__ import annotations
 
-from ._checks import check_int
+from .checks import check_int
 
 
 def create_expert_groups(num_experts: int, parallel_size: int) -> list[list[int]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from ._checks import check_expert_ids, check_logits, check_tensor
+from .checks import check_expert_ids, check_logits, check_tensor
 
 
 def _load_fraction_dot_probs(probs: Tensor, indices: Tensor, valid: Tensor | None) -> Tensor:

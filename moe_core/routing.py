@@ -1,14 +1,13 @@
-"""Routers: the routing functions (logits -> RoutingResult) and one nn.Module per strategy behind build_router."""
+"""Routing functions: router logits -> RoutingResult, one plain function per strategy (the modules are in routers.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
-from ._checks import check_int, check_logits, check_positive, check_tensor
-from .capacity import expert_capacity
+from .checks import check_int, check_logits, check_positive, check_tensor
 
 
 @dataclass
@@ -132,20 +131,10 @@ def hash_routing(token_ids: Tensor, num_experts: int, k: int = 1) -> RoutingResu
     return RoutingResult(weights, indices, probs, logits)
 
 
-def sigmoid_group_limited(logits: Tensor, bias: Tensor, k: int, num_groups: int, topk_groups: int,
-                          routed_scaling_factor: float = 1.0) -> RoutingResult:
-    """DeepSeek-V3 routing: sigmoid scores, bias-adjusted group-limited selection, unbiased weights.
-
-    s = sigmoid(logits); selection uses s + bias: each group of E / num_groups experts is scored by the sum of its
-    top-2 (top-1 if a group has one expert), only the best `topk_groups` groups stay, and the top-k experts among them
-    are chosen. The weights are the *unbiased* s of the chosen experts, renormalised, times routed_scaling_factor:
-    the bias only selects. `probs` = s / sum(s) (the normalised scores DeepSeek's sequence-wise loss uses).
-    """
-    check_logits("logits", logits)
-    num_tokens, num_experts = logits.shape
-    check_tensor("bias", bias, ndim=1, floating=True)
-    if bias.shape[0] != num_experts:
-        raise ValueError(f"bias has {bias.shape[0]} entries, expected num_experts ({num_experts})")
+def check_group_limited(num_experts: int, k: int, num_groups: int, topk_groups: int,
+                        routed_scaling_factor: float) -> int:
+    """Check group-limited settings against E and k (numbers only, so a router can be built on the meta device);
+    returns the experts per group."""
     check_int("num_groups", num_groups, 1, num_experts, "num_experts")
     if num_experts % num_groups:
         raise ValueError(f"num_experts ({num_experts}) must be divisible by num_groups ({num_groups})")
@@ -153,6 +142,25 @@ def sigmoid_group_limited(logits: Tensor, bias: Tensor, k: int, num_groups: int,
     per_group = num_experts // num_groups
     check_int("top_k", k, 1, topk_groups * per_group, "topk_groups * experts per group")
     check_positive("routed_scaling_factor", routed_scaling_factor)
+    return per_group
+
+
+def sigmoid_group_limited(logits: Tensor, bias: Tensor, k: int, num_groups: int, topk_groups: int,
+                          routed_scaling_factor: float = 1.0, renormalize: bool = True) -> RoutingResult:
+    """DeepSeek-V3 routing: sigmoid scores, bias-adjusted group-limited selection, unbiased weights.
+
+    s = sigmoid(logits); selection uses s + bias: each group of E / num_groups experts is scored by the sum of its
+    top-2 (top-1 if a group has one expert), only the best `topk_groups` groups stay, and the top-k experts among them
+    are chosen. The weights are the *unbiased* s of the chosen experts, renormalised to sum 1 when `renormalize`
+    (HF's norm_topk_prob), times routed_scaling_factor: the bias only selects. `probs` = s / sum(s) (the normalised
+    scores DeepSeek's sequence-wise loss uses).
+    """
+    check_logits("logits", logits)
+    num_tokens, num_experts = logits.shape
+    check_tensor("bias", bias, ndim=1, floating=True)
+    if bias.shape[0] != num_experts:
+        raise ValueError(f"bias has {bias.shape[0]} entries, expected num_experts ({num_experts})")
+    per_group = check_group_limited(num_experts, k, num_groups, topk_groups, routed_scaling_factor)
     scores = logits.float().sigmoid()                            # [T, E]
     choice = scores + bias.detach().float()                      # [T, E] selection only
     group_scores = choice.view(num_tokens, num_groups, per_group).topk(min(2, per_group), dim=-1).values.sum(-1)
@@ -161,134 +169,8 @@ def sigmoid_group_limited(logits: Tensor, bias: Tensor, k: int, num_groups: int,
     expert_mask = group_mask.repeat_interleave(per_group, dim=1)  # [T, E]
     indices = choice.masked_fill(~expert_mask, float("-inf")).topk(k, dim=-1).indices
     weights = scores.gather(1, indices)
-    weights = weights / (weights.sum(dim=-1, keepdim=True) + 1e-20) * routed_scaling_factor
+    if renormalize:
+        weights = weights / (weights.sum(dim=-1, keepdim=True) + 1e-20)
+    weights = weights * routed_scaling_factor
     probs = scores / scores.sum(dim=-1, keepdim=True)
     return RoutingResult(weights, indices, probs, logits)
-
-
-class Router(nn.Module):
-    """Base router: a linear map weight [E, d_model] (no bias) computed in float32; subclasses route the logits."""
-    uses_balance_loss = True  # False where balance holds by construction or nothing is learned: aux loss = 0
-    learned = True            # False for fixed routing: z-loss = 0
-
-    def __init__(self, d_model: int, num_experts: int, top_k: int):
-        super().__init__()
-        check_int("d_model", d_model, 1)
-        check_int("num_experts", num_experts, 1)
-        _check_k(top_k, num_experts)
-        self.d_model, self.num_experts, self.top_k = d_model, num_experts, top_k
-        self.weight = nn.Parameter(torch.randn(num_experts, d_model) * 0.02)
-
-    def check_input(self, x: Tensor) -> None:
-        check_tensor("x", x, ndim=2, floating=True)
-        if x.shape[1] != self.d_model:
-            raise ValueError(f"x has last dim {x.shape[1]}, expected d_model ({self.d_model})")
-
-    def logits(self, x: Tensor) -> Tensor:
-        self.check_input(x)
-        return F.linear(x.float(), self.weight.float())          # [T, E]
-
-    def forward(self, x: Tensor, token_ids: Tensor | None = None) -> RoutingResult:
-        raise NotImplementedError
-
-
-class TopKSoftmaxRouter(Router):
-    def __init__(self, d_model, num_experts, top_k, renormalize: bool = True):
-        super().__init__(d_model, num_experts, top_k)
-        self.renormalize = renormalize
-
-    def forward(self, x, token_ids=None):
-        return topk_softmax(self.logits(x), self.top_k, self.renormalize)
-
-
-class NoisyTopKRouter(Router):
-    """Shazeer 2017; noise_weight starts at zero as in the paper, noise is added only in training mode."""
-
-    def __init__(self, d_model, num_experts, top_k, generator: torch.Generator | None = None):
-        super().__init__(d_model, num_experts, top_k)
-        self.noise_weight = nn.Parameter(torch.zeros(num_experts, d_model))
-        self.generator = generator
-
-    def forward(self, x, token_ids=None):
-        logits = self.logits(x)
-        noise_logits = F.linear(x.float(), self.noise_weight.float())
-        return noisy_topk(logits, noise_logits, self.top_k, self.training, self.generator)
-
-
-class SwitchRouter(Router):
-    def __init__(self, d_model, num_experts, top_k=1):
-        if top_k != 1:
-            raise ValueError(f"top_k ({top_k}) must be 1 for the switch router")
-        super().__init__(d_model, num_experts, 1)
-
-    def forward(self, x, token_ids=None):
-        return switch_top1(self.logits(x))
-
-
-class ExpertChoiceRouter(Router):
-    """Capacity per expert = min(T, ceil(capacity_factor * top_k * T / E)); top_k is the average experts per token."""
-    uses_balance_loss = False  # every expert takes exactly C tokens
-
-    def __init__(self, d_model, num_experts, top_k, capacity_factor: float = 1.0):
-        super().__init__(d_model, num_experts, top_k)
-        self.capacity_factor = check_positive("capacity_factor", capacity_factor)
-
-    def capacity(self, num_tokens: int) -> int:
-        return max(1, min(num_tokens, expert_capacity(num_tokens, self.num_experts, self.top_k, self.capacity_factor)))
-
-    def forward(self, x, token_ids=None):
-        return expert_choice(self.logits(x), self.capacity(x.shape[0]))
-
-
-class HashRouter(Router):
-    """Fixed routing by token id; `weight` is kept (frozen, unused) so every router has the same state_dict layout."""
-    uses_balance_loss = False
-    learned = False
-
-    def __init__(self, d_model, num_experts, top_k):
-        super().__init__(d_model, num_experts, top_k)
-        self.weight.requires_grad_(False)
-
-    def forward(self, x, token_ids=None):
-        self.check_input(x)
-        if token_ids is None:
-            raise ValueError("token_ids is required for the hash router")
-        if token_ids.shape[0] != x.shape[0]:
-            raise ValueError(f"token_ids has {token_ids.shape[0]} entries, expected one per token ({x.shape[0]})")
-        return hash_routing(token_ids.to(x.device), self.num_experts, self.top_k)
-
-
-class SigmoidGroupLimitedRouter(Router):
-    """DeepSeek-V3 router; `expert_bias` [E] is a buffer updated outside autograd with balance.update_expert_bias."""
-
-    def __init__(self, d_model, num_experts, top_k, num_groups: int = 1, topk_groups: int = 1,
-                 routed_scaling_factor: float = 1.0):
-        super().__init__(d_model, num_experts, top_k)
-        self.num_groups, self.topk_groups, self.routed_scaling_factor = num_groups, topk_groups, routed_scaling_factor
-        self.register_buffer("expert_bias", torch.zeros(num_experts))
-        sigmoid_group_limited(torch.zeros(1, num_experts), self.expert_bias, top_k, num_groups, topk_groups,
-                              routed_scaling_factor)  # validates the settings at construction
-
-    def forward(self, x, token_ids=None):
-        return sigmoid_group_limited(self.logits(x), self.expert_bias, self.top_k, self.num_groups,
-                                     self.topk_groups, self.routed_scaling_factor)
-
-
-ROUTERS: dict[str, type[Router]] = {
-    "topk_softmax": TopKSoftmaxRouter,
-    "noisy_topk": NoisyTopKRouter,
-    "switch": SwitchRouter,
-    "expert_choice": ExpertChoiceRouter,
-    "hash": HashRouter,
-    "sigmoid_group_limited": SigmoidGroupLimitedRouter,
-}
-
-
-def build_router(name: str, d_model: int, num_experts: int, top_k: int, **kwargs) -> Router:
-    """The router module registered under `name` in ROUTERS; kwargs go to its constructor."""
-    if name not in ROUTERS:
-        raise ValueError(f"router ({name!r}) must be one of {sorted(ROUTERS)}")
-    try:
-        return ROUTERS[name](d_model, num_experts, top_k, **kwargs)
-    except TypeError as error:  # an unknown keyword: name the router and the bad argument
-        raise ValueError(f"bad router_kwargs for router {name!r}: {error}") from None

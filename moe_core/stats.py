@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from ._checks import check_int, check_tensor
+from .checks import check_int, check_tensor
 
 
 def _load(tokens_per_expert: Tensor) -> Tensor:

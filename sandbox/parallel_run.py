@@ -1,8 +1,9 @@
 """Run moe_core's expert-parallel layer on N local processes (gloo over loopback) and collect per-rank results.
 
-The same code path as `torchrun --nproc-per-node N -m moe_core.parallel`: one `python -m moe_core.parallel --json`
-process per rank, rendezvous on 127.0.0.1. A timeout, a progress callback and a cancel check; every process is killed
-on any way out, and a failed rank becomes an EPRunError naming the rank and its error, never a hang.
+The same code path as `torchrun --nproc-per-node N -m moe_core.ep_tool`: one `python -m moe_core.ep_tool --json-out DIR`
+process per rank, rendezvous on 127.0.0.1; each rank writes its result (or its error) to DIR/rank<r>.json. A timeout, a
+progress callback and a cancel check; every process is killed on any way out, and a failed rank becomes an EPRunError
+naming the rank and its own error, never a hang.
 run_expert_parallel (below) is the sandbox's entry: validated settings in, an EPRunResult of plain numbers out.
 """
 from __future__ import annotations
@@ -19,9 +20,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from moe_core import DROP_POLICIES, ROUTERS
+from moe_core.checks import check_choice, check_float, check_int, check_positive
+from moe_core.ep_check import MATCH_TOLERANCE
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-RESULT_PREFIX = "EP_RESULT "
-MATCH_TOLERANCE = 1e-4  # max |diff| against the single-process layer (fp32 sums in a different order)
 
 
 class EPRunError(RuntimeError):
@@ -68,30 +71,28 @@ def run_local(world_size: int, timeout_s: float = 120.0, progress: Callable[[flo
               cancel: Callable[[], bool] | None = None, **options) -> dict:
     """Run the expert-parallel check on `world_size` local processes.
 
-    options are moe_core.parallel's flags (tokens, d_model, d_ff, experts, top_k, router, capacity_factor,
+    options are moe_core.ep_tool's flags (tokens, d_model, d_ff, experts, top_k, router, capacity_factor,
     drop_policy, hot_expert_bias, seed, bench). Returns {"world_size", "ranks": [per-rank dicts in rank order],
     "traffic": [src][dst] token slots, "max_abs_diff", "matches", "seconds"}. Raises EPRunError otherwise.
     """
-    if not isinstance(world_size, int) or world_size < 1:
-        raise ValueError(f"world_size ({world_size!r}) must be an integer >= 1")
-    experts = options.get("experts", 8)
-    if world_size > experts:
-        raise ValueError(f"world_size ({world_size}) must be <= num_experts ({experts})")
+    check_int("world_size", world_size, 1, options.get("experts", 8), "num_experts")
     report = progress or (lambda fraction, message: None)
     port = _free_port()
-    command = [sys.executable, "-m", "moe_core.parallel", "--json", "--backend", "gloo"] + _cli_args(options)
+    command = [sys.executable, "-m", "moe_core.ep_tool", "--backend", "gloo"] + _cli_args(options)
     started = time.monotonic()
     processes: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory(prefix="moe-ep-") as folder:
-        logs = [(Path(folder) / f"rank{rank}.out", Path(folder) / f"rank{rank}.err") for rank in range(world_size)]
+        results = Path(folder) / "results"
+        command += ["--json-out", str(results)]
+        logs = [(results / f"rank{rank}.json", Path(folder) / f"rank{rank}.err") for rank in range(world_size)]
         try:
-            for rank, (out_path, err_path) in enumerate(logs):
+            for rank, (_, err_path) in enumerate(logs):
                 env = dict(os.environ, RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world_size),
                            LOCAL_WORLD_SIZE=str(world_size), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port),
                            OMP_NUM_THREADS="1", PYTHONPATH=str(REPO_ROOT), CUDA_VISIBLE_DEVICES="")
-                with open(out_path, "wb") as out, open(err_path, "wb") as err:
-                    processes.append(subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=out, stderr=err,
-                                                      stdin=subprocess.DEVNULL, start_new_session=True))
+                with open(err_path, "wb") as err:
+                    processes.append(subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
+                                                      stderr=err, stdin=subprocess.DEVNULL, start_new_session=True))
             report(0.0, f"started {world_size} processes")
             while True:
                 codes = [process.poll() for process in processes]
@@ -118,7 +119,7 @@ def run_local(world_size: int, timeout_s: float = 120.0, progress: Callable[[flo
                 report(min(0.95, 0.1 + 0.85 * done / world_size + 0.05 * min(1.0, elapsed / timeout_s)),
                        f"{done} of {world_size} ranks finished")
                 time.sleep(0.05)
-            ranks = [_rank_result(out_path, rank) for rank, (out_path, _) in enumerate(logs)]
+            ranks = [_rank_result(json_path, rank) for rank, (json_path, _) in enumerate(logs)]
         finally:
             _kill(processes)
     worst = max(max(r["max_abs_diff"].values()) for r in ranks)
@@ -132,26 +133,25 @@ def _is_peer_error(message: str) -> bool:
     return "Connection closed by peer" in message or "remote worker" in message
 
 
-def _result_line(out_path: Path) -> dict | None:
-    """The rank's EP_RESULT line, parsed; None when it printed none."""
-    for line in out_path.read_text(errors="replace").splitlines() if out_path.exists() else ():
-        if line.startswith(RESULT_PREFIX):
-            return json.loads(line[len(RESULT_PREFIX):])
-    return None
+def _result_file(json_path: Path) -> dict | None:
+    """The rank's JSON result (or error), parsed; None when it wrote none."""
+    try:
+        return json.loads(json_path.read_text())
+    except (OSError, ValueError):
+        return None
 
 
-def _rank_result(out_path: Path, rank: int) -> dict:
-    result = _result_line(out_path)
-    if result is None:
+def _rank_result(json_path: Path, rank: int) -> dict:
+    result = _result_file(json_path)
+    if result is None or "error" in result:
         raise EPRunError(f"rank {rank} finished without a result")
     return result
 
 
 def _rank_error(paths: tuple[Path, Path]) -> str:
-    """The rank's own error line (EP_RESULT with "error"), else the tail of its stderr."""
-    out_path, err_path = paths
-    result = _result_line(out_path)
-    return (result or {}).get("error") or _tail(err_path)
+    """The rank's own error (the "error" of its JSON file), else the tail of its stderr."""
+    json_path, err_path = paths
+    return (_result_file(json_path) or {}).get("error") or _tail(err_path)
 
 
 # ---- the sandbox's view of a run ----------------------------------------------------------------------------------
@@ -192,16 +192,18 @@ def run_expert_parallel(world_size: int = 2, *, tokens: int = 128, d_model: int 
     returns cancelled=True. Bad settings raise ValueError naming the constraint; a failed rank or a timeout raises
     EPRunError with the rank's message.
     """
-    for name, value, low in (("world_size", world_size, 1), ("tokens", tokens, 0), ("d_model", d_model, 1),
-                             ("d_ff", d_ff, 1), ("num_experts", num_experts, 1), ("top_k", top_k, 1)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"{name} ({value!r}) must be an int >= {low}")
-    if world_size > MAX_WORLD_SIZE:
-        raise ValueError(f"world_size ({world_size}) must be <= {MAX_WORLD_SIZE} (local processes)")
-    if top_k > num_experts:
-        raise ValueError(f"top_k ({top_k}) must be <= num_experts ({num_experts})")
-    if capacity_factor is not None and not capacity_factor > 0:
-        raise ValueError(f"capacity_factor ({capacity_factor!r}) must be > 0 (or None for dropless)")
+    check_int("world_size", world_size, 1, MAX_WORLD_SIZE)  # local processes
+    for name, value, low in (("tokens", tokens, 0), ("d_model", d_model, 1), ("d_ff", d_ff, 1),
+                             ("num_experts", num_experts, 1)):
+        check_int(name, value, low)
+    check_int("seed", seed)
+    check_int("top_k", top_k, 1, num_experts, "num_experts")
+    check_choice("router", router, sorted(ROUTERS))
+    check_choice("drop_policy", drop_policy, DROP_POLICIES)
+    if capacity_factor is not None:  # None = dropless
+        check_positive("capacity_factor", capacity_factor)
+    check_float("hot_bias", hot_bias)
+    check_positive("timeout_s", timeout_s)
     settings = dict(tokens=tokens, d_model=d_model, d_ff=d_ff, num_experts=num_experts, top_k=top_k, router=router,
                     capacity_factor=capacity_factor, drop_policy=drop_policy, hot_bias=hot_bias, seed=seed)
     started = time.monotonic()

@@ -2,7 +2,7 @@
 
 import torch
 
-from moe_core import ExpertChoiceRouter, expert_capacity, ffn
+from moe_core import ffn
 
 
 def slow_keep(indices, num_experts, capacity, policy, weights=None, valid=None):
@@ -22,12 +22,17 @@ def slow_keep(indices, num_experts, capacity, policy, weights=None, valid=None):
 
 
 def slow_layer(layer, x, token_ids=None):
-    """The MoE layer as a per-token loop over its slots, routed by the same router module."""
+    """The MoE layer as a per-token loop over its slots, routed by the same router module.
+
+    Capacity: the router's slots per expert, filled by the slot loop. Under expert choice every expert has exactly
+    `capacity` valid slots, so the loop keeps them all, as the router's own rule does.
+    """
     tokens = x.reshape(-1, x.shape[-1])
-    routing = layer.router(tokens, token_ids=None if token_ids is None else token_ids.reshape(-1))
+    routing = layer.router(tokens, token_ids=None if token_ids is None else token_ids.reshape(-1),
+                           capacity_factor=layer.capacity_factor)
     keep = routing.valid
-    if layer.capacity_factor is not None and not isinstance(layer.router, ExpertChoiceRouter):
-        capacity = expert_capacity(tokens.shape[0], layer.num_experts, layer.top_k, layer.capacity_factor)
+    capacity = layer.router.capacity(tokens.shape[0], layer.capacity_factor)
+    if capacity is not None:
         keep = slow_keep(routing.indices, layer.num_experts, capacity, layer.drop_policy, routing.weights, routing.valid)
     rows = []
     for t in range(tokens.shape[0]):
@@ -37,7 +42,10 @@ def slow_layer(layer, x, token_ids=None):
                 expert_output = run_expert(layer.experts, int(routing.indices[t, j]), tokens[t:t + 1])
                 row = row + routing.weights[t, j].to(x.dtype) * expert_output
         if layer.shared_experts is not None:
-            row = row + run_expert(layer.shared_experts, 0, tokens[t:t + 1])
+            shared = run_expert(layer.shared_experts, 0, tokens[t:t + 1])
+            if layer.shared_gate is not None:
+                shared = shared * torch.sigmoid(tokens[t] @ layer.shared_gate.weight[0])
+            row = row + shared
         rows.append(row)
     return torch.stack(rows).reshape(x.shape)
 

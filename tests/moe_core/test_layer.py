@@ -3,18 +3,19 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from moe_core import ROUTERS, MoELayer
+from moe_core import ROUTERS, MoELayer, RouterConfig
 
 from moe_core_reference import slow_layer
 
-ROUTER_KWARGS = {"sigmoid_group_limited": {"num_groups": 4, "topk_groups": 2, "routed_scaling_factor": 2.5}}
+ROUTER_CONFIGS = {"sigmoid_group_limited": RouterConfig("sigmoid_group_limited", num_groups=4, topk_groups=2,
+                                                       routed_scaling_factor=2.5)}
 
 
 def make_layer(router, capacity_factor=None, drop_policy="position", **kw):
     torch.manual_seed(0)
     top_k = 1 if router == "switch" else 2
-    layer = MoELayer(8, 12, 8, top_k, router=router, capacity_factor=capacity_factor, drop_policy=drop_policy,
-                     router_kwargs=ROUTER_KWARGS.get(router), **kw)
+    layer = MoELayer(8, 12, 8, top_k, router=ROUTER_CONFIGS.get(router, router), capacity_factor=capacity_factor,
+                     drop_policy=drop_policy, **kw)
     with torch.no_grad():
         layer.router.weight.normal_(0, 1.0)  # confident routing: a few experts get many tokens, so capacity bites
         if router == "sigmoid_group_limited":
@@ -84,7 +85,7 @@ def test_one_expert_top1_equals_dense_ffn(activation):
     assert (activation == "swiglu") == (e.w3 is not None)
 
 
-def test_mixtral_parameter_names_and_shapes():
+def test_parameter_names_and_shapes():
     layer = MoELayer(16, 24, 8, 2, num_shared_experts=2)
     shapes = {name: tuple(p.shape) for name, p in layer.named_parameters()}
     assert shapes["router.weight"] == (8, 16)
@@ -155,7 +156,11 @@ def test_noisy_router_is_deterministic_in_eval():
     (dict(activation="tanh"), r"activation \('tanh'\) must be one of"),
     (dict(router="nope"), r"router \('nope'\) must be one of"),
     (dict(router="switch"), r"top_k \(2\) must be 1 for the switch router"),
-    (dict(router="topk_softmax", router_kwargs={"bogus": 1}), r"bad router_kwargs for router 'topk_softmax'"),
+    (dict(router=RouterConfig("topk_softmax"), num_shared_experts=0, shared_expert_gate=True),
+     r"shared_d_ff and shared_expert_gate need num_shared_experts >= 1"),
+    (dict(num_shared_experts=1, shared_expert_gate=1), r"shared_expert_gate must be a bool, got 1"),
+    (dict(num_shared_experts=1, shared_d_ff=0), r"shared_d_ff \(0\) must be >= 1"),
+    (dict(router={"kind": "topk_softmax"}), r"router must be a RouterConfig or a router kind \(str\), got dict"),
 ])
 def test_bad_layer_arguments(kwargs, message):
     args = dict(d_model=8, d_ff=12, num_experts=8, top_k=2) | kwargs
@@ -181,3 +186,20 @@ def test_inference_path_equals_autograd_path():
     with torch.no_grad():
         y_inference = layer(x)[0]
     torch.testing.assert_close(y_inference, layer(x)[0].detach())
+
+
+def test_shared_expert_width_and_gate():
+    torch.manual_seed(0)
+    layer = MoELayer(8, 12, 8, 2, num_shared_experts=2, shared_d_ff=5, shared_expert_gate=True)
+    assert layer.shared_experts.w1.shape == (1, 8, 10)  # two shared experts of width 5, fused
+    assert layer.shared_gate.weight.shape == (1, 8)
+    x = torch.randn(2, 6, 8)
+    y, _ = layer(x)
+    torch.testing.assert_close(y, slow_layer(layer, x), rtol=1e-4, atol=1e-5)
+    tokens = x.reshape(-1, 8)
+    gate = torch.sigmoid(tokens @ layer.shared_gate.weight.T)                     # [T, 1]
+    shared = layer.shared_experts(tokens, [tokens.shape[0]])
+    torch.testing.assert_close(layer.shared_output(tokens), shared * gate)
+    y.sum().backward()
+    assert layer.shared_gate.weight.grad.abs().sum() > 0
+    assert MoELayer(8, 12, 8, 2, num_shared_experts=1).shared_gate is None

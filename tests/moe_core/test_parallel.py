@@ -10,8 +10,10 @@ import pytest
 import torch
 import torch.distributed as dist
 
-from moe_core import MoELayer
-from moe_core.parallel import ExpertParallelMoE, build_parser, run_check
+from moe_core import Experts, MoELayer, permute
+from moe_core.ep_check import run_check
+from moe_core.ep_tool import build_parser, config_from_args
+from moe_core.parallel import ExpertParallelExperts, ExpertParallelMoE
 
 TOLERANCE = 1e-4
 
@@ -67,13 +69,13 @@ def spawn(world_size: int, job, timeout_s: float = 120.0) -> dict[int, tuple[str
 # ---- jobs (module level so spawn can pickle them) ------------------------------------------------------------------
 
 class CheckJob:
-    """moe_core.parallel.run_check with command-line flags: EP vs the full layer on every rank's tokens."""
+    """moe_core.ep_check.run_check with the tool's command-line flags: EP vs the full layer on every rank's tokens."""
 
     def __init__(self, argv: list[str]):
         self.argv = argv
 
     def __call__(self, rank, world_size):
-        return run_check(build_parser().parse_args(self.argv))
+        return run_check(config_from_args(build_parser().parse_args(self.argv)))
 
 
 def _layer(top_k=2, seed=0, num_experts=8, d_model=16, dtype=torch.float32):
@@ -123,6 +125,39 @@ def traffic_job(rank, world_size):
     _, info = ep(torch.randn(40, 16))
     return {"sent": info.tokens_sent, "received": info.tokens_received, "dropped": info.dropped_tokens,
             "local": ep.local_expert_ids, "comm": info.comm_seconds, "compute": info.compute_seconds}
+
+
+def caller_layer_job(rank, world_size):
+    """Wrapping a layer must leave it whole: same modules, same output after wrapping and after an EP step."""
+    layer = _layer()
+    experts, router = layer.experts, layer.router
+    x = torch.randn(24, 16, generator=torch.Generator().manual_seed(rank))
+    before, _ = layer(x)
+    ep = ExpertParallelMoE(layer)
+    after_wrap, _ = layer(x)
+    y_ep, _ = ep(x)
+    y_ep.sum().backward()
+    after_step, _ = layer(x)
+    return {"same_experts": layer.experts is experts and isinstance(layer.experts, Experts)
+            and layer.experts.w1.shape[0] == 8,
+            "shares_router": ep.router is router and ep.experts is not experts,
+            "after_wrap": float((after_wrap - before).abs().max()),
+            "after_step": float((after_step - before).abs().max()),
+            "ep_vs_layer": float((y_ep.detach() - before).abs().max())}
+
+
+def experts_module_job(rank, world_size):
+    """ExpertParallelExperts alone is a drop-in for Experts on tokens sorted by expert."""
+    experts = _layer().experts
+    generator = torch.Generator().manual_seed(10 + rank)
+    x = torch.randn(30, 16, generator=generator)
+    indices = torch.randint(0, 8, (30, 2), generator=generator)
+    x_sorted, _, _, tokens_per_expert = permute(x, indices, num_experts=8)
+    expected = experts(x_sorted, tokens_per_expert)
+    module = ExpertParallelExperts(experts)
+    y = module(x_sorted, tokens_per_expert)
+    return {"diff": float((y - expected).abs().max()), "local": module.local_expert_ids,
+            "local_w1": tuple(module.local.w1.shape), "sent": module.last_step.tokens_sent}
 
 
 # ---- tests ---------------------------------------------------------------------------------------------------------
@@ -199,3 +234,21 @@ def test_bf16_works_on_gloo():
         assert status == "ok", result
         assert result["dtype"] == result["grad_dtype"] == "torch.bfloat16"
         assert result["max_diff"] < 0.05 and result["max_grad_diff"] < 0.05  # bf16 rounding; fp32 tests are exact
+
+
+def test_wrapping_leaves_the_callers_layer_intact():
+    for rank, (status, result) in spawn(2, caller_layer_job).items():
+        assert status == "ok", result
+        assert result["same_experts"] and result["shares_router"]
+        assert result["after_wrap"] == 0.0 and result["after_step"] == 0.0
+        assert result["ep_vs_layer"] < TOLERANCE
+
+
+def test_expert_parallel_experts_is_a_drop_in_experts_module():
+    outcomes = spawn(3, experts_module_job)
+    for rank, (status, result) in outcomes.items():
+        assert status == "ok", result
+        assert result["diff"] < TOLERANCE
+        assert sum(result["sent"]) == 60
+    assert [outcomes[r][1]["local"] for r in range(3)] == [[0, 1, 2], [3, 4, 5], [6, 7]]
+    assert outcomes[2][1]["local_w1"] == (2, 16, 32)

@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from moe_core import (ROUTERS, build_router, expert_choice, hash_routing, noisy_topk, sigmoid_group_limited,
+from moe_core import (ROUTERS, RouterConfig, build_router, expert_choice, hash_routing, noisy_topk, sigmoid_group_limited,
                       switch_top1, topk_softmax)
 
 
@@ -118,7 +118,8 @@ def test_bad_router_inputs(call, message):
 @pytest.mark.parametrize("name", sorted(ROUTERS))
 def test_router_modules_share_one_interface(name):
     kwargs = {"num_groups": 2, "topk_groups": 1} if name == "sigmoid_group_limited" else {}
-    router = build_router(name, 8, 4, 1, **kwargs)
+    router = build_router(RouterConfig(name, **kwargs), 8, 4, 1)
+    assert router.config == RouterConfig(name, **kwargs) and router.kind == name
     assert router.weight.shape == (4, 8) and isinstance(router, ROUTERS[name])
     result = router(torch.randn(6, 8), token_ids=torch.arange(6))
     assert result.probs.shape == result.logits.shape == (6, 4)

@@ -8,7 +8,7 @@ from sandbox.parallel_run import EPRunError, run_local
 
 def _leftover_ranks() -> list[str]:
     listing = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
-    return [line for line in listing.splitlines() if "moe_core.parallel" in line and "--json" in line]
+    return [line for line in listing.splitlines() if "moe_core.ep_tool" in line and "--json-out" in line]
 
 
 def test_two_processes_match_the_full_layer_and_report_traffic():

@@ -1,4 +1,4 @@
-"""run_expert_parallel: the real 2-process gloo run of moe_core.parallel, as the sandbox sees it."""
+"""run_expert_parallel: the real 2-process gloo run of moe_core.ep_tool, as the sandbox sees it."""
 from __future__ import annotations
 
 import pytest
@@ -33,7 +33,10 @@ def test_cancel_stops_the_run():
     (dict(world_size=9, num_experts=8), "world_size (9) must be <= 8"),
     (dict(world_size=4, num_experts=3), "world_size (4) must be <= num_experts (3)"),
     (dict(world_size=2, top_k=9, num_experts=8), "top_k (9) must be <= num_experts (8)"),
-    (dict(world_size=2, capacity_factor=0.0), "capacity_factor (0.0) must be > 0"),
+    (dict(world_size=2, capacity_factor=0.0), "capacity_factor (0.0) must be a finite number > 0"),
+    (dict(world_size=2, tokens=-1), "tokens (-1) must be >= 0"),
+    (dict(world_size=True), "world_size must be an int, got True"),
+    (dict(world_size=2, router="top3"), "router ('top3') must be one of"),
 ])
 def test_bad_settings_name_the_constraint(kwargs, message):
     with pytest.raises(ValueError) as error:
