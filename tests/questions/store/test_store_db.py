@@ -1,5 +1,5 @@
-"""Tests for the SQLite progress store: schema, migrations, corruption handling, concurrency, crash safety, profiles."""
-import json
+"""The progress database file: WAL and durability settings, where it lives, concurrency, crash safety, migrations,
+files it refuses, backups."""
 import multiprocessing
 import os
 import signal
@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from fsrs import Card, Rating
 
+from questions.store import SCHEMA_VERSION, Store, StoreError, default_db_path
 from questions.study.scheduler import build_scheduler, preview
-from questions.store.db import SCHEMA_VERSION, Store, StoreError, default_db_path
 
-from tests.helpers.paths import ROOT  # noqa: E402
+from tests.helpers.paths import ROOT
+
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
 
@@ -36,7 +37,7 @@ def _review_count(path):
 def test_new_database_is_wal_with_current_schema(tmp_path):
     path = tmp_path / "new.sqlite3"
     store = Store(path)
-    conn = store._connection()
+    conn = store.connection()
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -66,126 +67,6 @@ def test_store_without_path_uses_moe_lab_db(tmp_path):
     assert store.path.exists()
 
 
-def test_record_review_round_trip(tmp_path):
-    store = Store(tmp_path / "db")
-    card, log = _review("routing-a")
-    store.record_review("alice", "routing-a", card, log, answer_text="softmax then top-k")
-    assert store.get_card("alice", "routing-a").to_dict() == card.to_dict()
-    assert store.get_card("alice", "routing-b") is None
-    assert store.review_logs("alice") == [{
-        "question_id": "routing-a", "rating": 3, "review_datetime": "2026-03-01T12:00:00.000000+00:00",
-        "source": "practice", "answer_text": "softmax then top-k",
-    }]
-    assert list(store.cards("alice")) == ["routing-a"]
-    assert store.due_question_ids("alice", NOW) == []
-    assert store.due_question_ids("alice", card.due) == ["routing-a"]
-    assert store.profiles() == ["alice"]
-    with pytest.raises(ValueError, match="source"):
-        store.record_review("alice", "routing-a", card, log, source="exam")
-    with pytest.raises(ValueError, match="timezone-aware"):
-        store.due_question_ids("alice", datetime(2026, 3, 1))
-
-
-def test_review_is_updated_not_duplicated_and_due_order(tmp_path):
-    store = Store(tmp_path / "db")
-    store.record_review("p", "late", *_review("late", Rating.Easy))
-    store.record_review("p", "soon", *_review("soon", Rating.Again))
-    card, log = preview(store.get_card("p", "soon"), "soon", NOW + timedelta(minutes=5))[Rating.Good]
-    store.record_review("p", "soon", card, log)
-    assert len(store.cards("p")) == 2
-    assert len(store.review_logs("p")) == 3
-    far = NOW + timedelta(days=400)
-    assert store.due_question_ids("p", far) == ["soon", "late"]
-
-
-def test_bookmarks_notes_quiz_mock_exercises(tmp_path):
-    store = Store(tmp_path / "db")
-    store.set_bookmark("p", "q1", True)
-    store.set_bookmark("p", "q1", True)
-    store.set_bookmark("p", "q2", True)
-    store.set_bookmark("p", "q2", False)
-    assert store.bookmarks("p") == {"q1"}
-    store.set_note("p", "q1", "renormalise the k weights")
-    store.set_note("p", "q1", "softmax over the k logits")
-    assert store.note("p", "q1") == "softmax over the k logits"
-    store.set_note("p", "q1", "  ")
-    assert store.note("p", "q1") == ""
-    quiz_id = store.record_quiz("p", "routing", ["q1", "q2"], {"q1": [0], "q2": [1, 2]}, 1, 2)
-    assert store.quiz_results("p") == [{
-        "id": quiz_id, "topic": "routing", "question_ids": ["q1", "q2"], "answers": {"q1": [0], "q2": [1, 2]},
-        "score": 1, "total": 2, "taken_at": store.quiz_results("p")[0]["taken_at"],
-    }]
-    with pytest.raises(ValueError, match="score"):
-        store.record_quiz("p", "routing", ["q1"], {}, 3, 2)
-    card, log = _review("q3", Rating.Hard)
-    mock_id = store.record_mock("p", [
-        {"question_id": "q3", "answer_text": "all-to-all", "seconds": 42.5, "rating": 2, "card": card, "log": log},
-        {"question_id": "q4", "answer_text": "", "seconds": 10, "rating": None},
-    ])
-    sessions = store.mock_sessions("p")
-    assert [session["id"] for session in sessions] == [mock_id]
-    assert sessions[0]["items"] == [
-        {"question_id": "q3", "answer_text": "all-to-all", "seconds": 42.5, "rating": 2},
-        {"question_id": "q4", "answer_text": "", "seconds": 10.0, "rating": None},
-    ]
-    assert [(log["question_id"], log["source"]) for log in store.review_logs("p")] == [("q3", "mock")]
-    store.record_exercise_attempt("p", "topk-router", "fail", 2, 5, "def f(): ...")
-    store.record_exercise_attempt("p", "z-loss", "pass", 3, 3, "x")
-    assert [a["slug"] for a in store.exercise_attempts("p")] == ["topk-router", "z-loss"]
-    assert [a["status"] for a in store.exercise_attempts("p", slug="z-loss")] == ["pass"]
-
-
-def test_failed_mock_item_rolls_back_whole_session(tmp_path):
-    store = Store(tmp_path / "db")
-    card, log = _review("q1")
-    other_card, _ = _review("q2")
-    with pytest.raises(ValueError, match="card_id"):
-        store.record_mock("p", [
-            {"question_id": "q1", "answer_text": "a", "seconds": 1, "rating": 3, "card": card, "log": log},
-            {"question_id": "q2", "answer_text": "b", "seconds": 1, "rating": 3, "card": other_card, "log": log},
-        ])
-    assert store.mock_sessions("p") == []
-    assert store.review_logs("p") == []
-
-
-def test_profiles_isolate_all_data(tmp_path):
-    store = Store(tmp_path / "db")
-    for profile, question_id in (("alice", "qa"), ("bob", "qb")):
-        store.record_review(profile, question_id, *_review(question_id), answer_text=profile)
-        store.set_bookmark(profile, question_id, True)
-        store.set_note(profile, question_id, f"note of {profile}")
-        store.record_quiz(profile, "routing", [question_id], {}, 1, 1)
-        store.record_mock(profile, [{"question_id": question_id, "answer_text": profile, "seconds": 1, "rating": 3}])
-        store.record_exercise_attempt(profile, f"slug-{profile}", "pass", 1, 1, profile)
-    far = NOW + timedelta(days=1000)
-    for profile, own, other in (("alice", "qa", "qb"), ("bob", "qb", "qa")):
-        assert set(store.cards(profile)) == {own}
-        assert store.get_card(profile, other) is None
-        assert [log["question_id"] for log in store.review_logs(profile)] == [own]
-        assert store.due_question_ids(profile, far) == [own]
-        assert store.bookmarks(profile) == {own}
-        assert store.note(profile, other) == ""
-        assert store.notes(profile) == {own: f"note of {profile}"}
-        assert [quiz["question_ids"] for quiz in store.quiz_results(profile)] == [[own]]
-        assert [s["items"][0]["question_id"] for s in store.mock_sessions(profile)] == [own]
-        assert [a["slug"] for a in store.exercise_attempts(profile)] == [f"slug-{profile}"]
-        exported = json.dumps(store.export_profile(profile))
-        assert other not in exported
-    # Writing to one profile (even a full import) leaves the other untouched.
-    before = store.export_profile("bob")
-    store.import_profile("alice", store.export_profile("alice") | {"bookmarks": []})
-    assert store.bookmarks("alice") == set()
-    after = store.export_profile("bob")
-    assert {k: v for k, v in after.items() if k != "exported_at"} == {
-        k: v for k, v in before.items() if k != "exported_at"}
-    assert store.delete_profile("alice")
-    assert store.profiles() == ["bob"]
-    assert store.cards("alice") == {}
-    assert store.bookmarks("bob") == {"qb"}
-    with pytest.raises(ValueError, match="profile"):
-        store.cards("")
-
-
 # ------------------------------------------------------------------ concurrency and crashes
 def test_concurrent_writer_threads_share_one_store(tmp_path):
     store = Store(tmp_path / "db")
@@ -195,8 +76,8 @@ def test_concurrent_writer_threads_share_one_store(tmp_path):
     def write(worker):
         try:
             for index in range(15):
-                store.record_review(f"p{worker % 2}", f"q{worker}-{index}", card, log)
-                store.set_bookmark(f"p{worker % 2}", f"q{worker}-{index}", True)
+                store.reviews.record(f"p{worker % 2}", f"q{worker}-{index}", card, log)
+                store.bookmarks.set(f"p{worker % 2}", f"q{worker}-{index}", True)
         except Exception as error:  # collected so the main thread can fail the test with it
             errors.append(error)
 
@@ -206,8 +87,8 @@ def test_concurrent_writer_threads_share_one_store(tmp_path):
     for thread in threads:
         thread.join()
     assert errors == []
-    assert len(store.review_logs("p0")) + len(store.review_logs("p1")) == 90
-    assert len(store.bookmarks("p0")) == 45
+    assert len(store.reviews.logs("p0")) + len(store.reviews.logs("p1")) == 90
+    assert len(store.bookmarks.ids("p0")) == 45
 
 
 def _process_writer(path, worker, count, barrier):
@@ -216,7 +97,7 @@ def _process_writer(path, worker, count, barrier):
     card, log = _review("q")
     barrier.wait()
     for index in range(count):
-        store.record_review("shared", f"w{worker}-{index}", card, log, answer_text=f"{worker}/{index}")
+        store.reviews.record("shared", f"w{worker}-{index}", card, log, answer_text=f"{worker}/{index}")
     store.close()
 
 
@@ -234,21 +115,21 @@ def test_concurrent_writer_processes(tmp_path):
         process.join(timeout=60)
     assert [process.exitcode for process in processes] == [0] * workers  # a "database is locked" would exit 1
     store = Store(path)
-    logs = store.review_logs("shared")
+    logs = store.reviews.logs("shared")
     assert len(logs) == workers * count
     assert {log["answer_text"] for log in logs} == {f"{w}/{i}" for w in range(workers) for i in range(count)}
-    assert len(store.cards("shared")) == workers * count
+    assert len(store.reviews.cards("shared")) == workers * count
 
 
 _KILLED_WRITER = """
 import sys, time
 from questions.study.scheduler import preview
-from questions.store.db import Store
+from questions.store import Store
 from datetime import datetime, timezone
 store = Store(sys.argv[1])
 card, log = preview(None, "uncommitted", datetime(2026, 3, 1, tzinfo=timezone.utc))[3]
-with store._write() as conn:
-    store._insert_review(conn, store._profile_id(conn, "p"), "uncommitted", card, log, "lost", "practice")
+with store.write() as conn:
+    store.reviews.insert(conn, store.profiles.id_in(conn, "p"), "uncommitted", card, log, "lost", "practice")
     print("inside transaction", flush=True)
     time.sleep(60)
 """
@@ -258,7 +139,7 @@ def test_writer_killed_mid_transaction_loses_only_that_write(tmp_path):
     path = tmp_path / "db"
     store = Store(path)
     for index in range(3):
-        store.record_review("p", f"kept-{index}", *_review(f"kept-{index}"))
+        store.reviews.record("p", f"kept-{index}", *_review(f"kept-{index}"))
     child = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(path)], cwd=ROOT,
                              stdout=subprocess.PIPE, text=True)
     try:
@@ -271,11 +152,11 @@ def test_writer_killed_mid_transaction_loses_only_that_write(tmp_path):
         child.stdout.close()
     store.close()
     reopened = Store(path)
-    assert reopened._connection().execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert sorted(reopened.cards("p")) == ["kept-0", "kept-1", "kept-2"]
-    assert "lost" not in {log["answer_text"] for log in reopened.review_logs("p")}
-    reopened.record_review("p", "after", *_review("after"))  # the dead writer's lock is gone
-    assert len(reopened.review_logs("p")) == 4
+    assert reopened.connection().execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert sorted(reopened.reviews.cards("p")) == ["kept-0", "kept-1", "kept-2"]
+    assert "lost" not in {log["answer_text"] for log in reopened.reviews.logs("p")}
+    reopened.reviews.record("p", "after", *_review("after"))  # the dead writer's lock is gone
+    assert len(reopened.reviews.logs("p")) == 4
 
 
 # ------------------------------------------------------------------ migrations
@@ -320,25 +201,25 @@ def test_migrates_hand_built_v1_database(tmp_path):
     conn.close()
 
     store = Store(path)
-    assert store._connection().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert store.get_card("old", "routing-a").to_dict() == card.to_dict()
-    assert store.review_logs("old") == [{
+    assert store.connection().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert store.reviews.card("old", "routing-a").to_dict() == card.to_dict()
+    assert store.reviews.logs("old") == [{
         "question_id": "routing-a", "rating": 3, "review_datetime": "2026-03-01T12:00:00.000000+00:00",
         "source": "practice", "answer_text": "old answer",
     }]
-    assert [quiz["score"] for quiz in store.quiz_results("old")] == [1]
-    store.set_bookmark("old", "routing-a", True)
-    store.set_note("old", "routing-a", "added after the migration")
-    store.record_review("old", "routing-b", *_review("routing-b"), source="mock")
-    assert store.bookmarks("old") == {"routing-a"}
-    assert [log["source"] for log in store.review_logs("old")] == ["practice", "mock"]
+    assert [quiz["score"] for quiz in store.quizzes.results("old")] == [1]
+    store.bookmarks.set("old", "routing-a", True)
+    store.notes.set("old", "routing-a", "added after the migration")
+    store.reviews.record("old", "routing-b", *_review("routing-b"), source="mock")
+    assert store.bookmarks.ids("old") == {"routing-a"}
+    assert [log["source"] for log in store.reviews.logs("old")] == ["practice", "mock"]
     # The pre-migration copy is kept beside the file, still at v1.
     backup = sqlite3.connect(path.with_name("v1.sqlite3.v1.bak"))
     assert backup.execute("PRAGMA user_version").fetchone()[0] == 1
     assert backup.execute("SELECT count(*) FROM review_log").fetchone()[0] == 1
     backup.close()
     store.close()
-    assert Store(path).note("old", "routing-a") == "added after the migration"  # reopening does not migrate again
+    assert Store(path).notes.get("old", "routing-a") == "added after the migration"  # reopening does not migrate again
 
 
 # ------------------------------------------------------------------ files the store must refuse (and leave alone)
@@ -363,7 +244,7 @@ def test_random_bytes_file_is_refused_untouched(tmp_path):
 def _filled_database(path, reviews=150):
     store = Store(path)
     for index in range(reviews):
-        store.record_review("p", f"q{index}", *_review(f"q{index}"), answer_text="x" * 1000)
+        store.reviews.record("p", f"q{index}", *_review(f"q{index}"), answer_text="x" * 1000)
     store.close()  # the last connection checkpoints the WAL into the main file
     assert not Path(f"{path}-wal").exists()
 
@@ -412,29 +293,29 @@ def test_empty_file_is_a_new_database(tmp_path):
     path = tmp_path / "empty.sqlite3"
     path.write_bytes(b"")
     store = Store(path)
-    store.ensure_profile("p")
-    assert store.profiles() == ["p"]
+    store.profiles.ensure("p")
+    assert store.profiles.names() == ["p"]
 
 
 def test_database_damaged_while_open_raises_store_error(tmp_path):
     store = Store(tmp_path / "db")
-    store.set_bookmark("p", "q", True)
+    store.bookmarks.set("p", "q", True)
     raw = sqlite3.connect(tmp_path / "db")
     raw.execute("DROP TABLE bookmarks")
     raw.commit()
     raw.close()
     with pytest.raises(StoreError, match="no such table: bookmarks"):
-        store.bookmarks("p")
+        store.bookmarks.ids("p")
     with pytest.raises(StoreError, match="rolled back"):
-        store.set_bookmark("p", "q2", True)
-    assert store.profiles() == ["p"]  # the failed write left no transaction open
+        store.bookmarks.set("p", "q2", True)
+    assert store.profiles.names() == ["p"]  # the failed write left no transaction open
 
 
 def test_connection_per_thread(tmp_path):
     store = Store(tmp_path / "db")
-    main_connection = store._connection()
+    main_connection = store.connection()
     seen = []
-    thread = threading.Thread(target=lambda: seen.append((store._connection(), store.profiles())))
+    thread = threading.Thread(target=lambda: seen.append((store.connection(), store.profiles.names())))
     thread.start()
     thread.join()
     assert seen and seen[0][0] is not main_connection and seen[0][1] == []
@@ -444,6 +325,18 @@ def test_scheduler_commit_survives_reopen(tmp_path):
     scheduler = build_scheduler()
     store = Store(tmp_path / "db")
     card, log = scheduler.review_card(Card(card_id=7), Rating.Easy, NOW)
-    store.record_review("p", "q", card, log)
+    store.reviews.record("p", "q", card, log)
     store.close()
-    assert Store(tmp_path / "db").get_card("p", "q").due == card.due
+    assert Store(tmp_path / "db").reviews.card("p", "q").due == card.due
+
+
+def test_backup_copies_every_profile_while_open(tmp_path):
+    store = Store(tmp_path / "db")
+    store.reviews.record("alice", "q", *_review("q"))
+    store.notes.set("bob", "q", "kept in the copy")
+    assert store.backup(tmp_path / "copy.sqlite3") == tmp_path / "copy.sqlite3"
+    copy = Store(tmp_path / "copy.sqlite3")
+    assert copy.profiles.names() == ["alice", "bob"]
+    assert list(copy.reviews.cards("alice")) == ["q"] and copy.notes.get("bob", "q") == "kept in the copy"
+    with pytest.raises(ValueError, match="is the database itself"):
+        store.backup(tmp_path / "db")

@@ -1,0 +1,109 @@
+"""The Anki CSV export: header lines, Markdown rendered to HTML (bold, lists, code, math for MathJax), tags, and a file
+the csv module reads back row for row."""
+import csv
+import io
+
+import pytest
+
+from questions.bank.loader import load_bank
+from questions.bank.schema import Question
+from questions.store.anki import anki_csv, anki_file_name
+
+QUESTIONS = [
+    {"id": "routing-a", "type": "open", "topic": "routing", "tags": ["router", "softmax"], "difficulty": 2,
+     "prompt": {"en": "Why softmax, then top-k?", "zh": "为什么先 softmax 再 top-k？"},
+     "answer": {"en": 'Logits can be negative, "sum" ~ 0, so x/sum(x) breaks; use $p_i = e^{x_i}$.\n\n'
+                      "```python\nw = torch.softmax(x, -1)  # a < b\n```",
+                "zh": "logits 可以为负。"},
+     "key_points": [{"en": "logits may be negative, so a, b < 0", "zh": "logits 可为负"},
+                    {"en": "renormalise the k weights", "zh": "重新归一化"}]},
+    {"id": "routing-b", "type": "choice", "topic": "routing", "tags": ["router"], "difficulty": 1,
+     "prompt": {"en": "Pick, one", "zh": "选择"}, "answer": {"en": "B", "zh": "B"}},
+    {"id": "capacity-a", "type": "open", "topic": "capacity", "tags": ["capacity factor"], "difficulty": 3,
+     "prompt": {"en": "Capacity?", "zh": "容量？"}, "answer": {"en": "ceil(cf * k * T / E)", "zh": "向上取整"},
+     "key_points": [{"en": "ceil", "zh": "取整"}]},
+]
+
+MARKDOWN_ANSWER = (
+    "**Flow** (token choice):\n"
+    "1. logits $z = x W_g$, shape $[T, E]$;\n"
+    "2. weights:\n"
+    "   - Mixtral renormalises the *k* probabilities;\n"
+    "   - Switch uses $p_i$ as is.\n\n"
+    "$$\\mathcal{L}_{aux} = E \\sum_i f_i P_i$$\n\n"
+    "Call `top_k(x, k=2)` or see <b>raw</b> & co:\n"
+    "```python\nfor e in range(E):  # x_e * w_e\n    out += x_e\n```"
+)
+
+
+def _parse_anki(text):
+    lines = text.splitlines(keepends=True)
+    headers = [line.strip() for line in lines if line.startswith("#")]
+    body = "".join(line for line in lines[len(headers):])
+    return headers, list(csv.reader(io.StringIO(body)))
+
+
+def test_anki_csv_parses_and_escapes():
+    headers, rows = _parse_anki(anki_csv(QUESTIONS, "en"))
+    assert headers[:2] == ["#separator:Comma", "#html:true"]
+    assert "#tags column:3" in headers and "#columns:Front,Back,Tags" in headers
+    assert "#notetype:Basic" in headers and "#deck:MoE Interview Lab" in headers
+    assert len(rows) == 3 and all(len(row) == 3 for row in rows)
+    front, back, tags = rows[0]
+    assert front == "Why softmax, then top-k?"
+    assert '"sum" ~ 0' in back and r"\(p_i = e^{x_i}\)" in back
+    assert "<pre><code>w = torch.softmax(x, -1)  # a &lt; b</code></pre>" in back
+    assert "<li>logits may be negative, so a, b &lt; 0</li>" in back and "<b>Key points</b>" in back
+    assert tags.split() == ["moe-interview-lab", "topic::routing", "difficulty::2", "type::open", "router", "softmax"]
+    assert rows[1][0] == "Pick, one" and "Key points" not in rows[1][1]
+    assert "capacity_factor" in rows[2][2].split()
+    assert anki_file_name("en") == "moe-interview-lab-anki-en.csv"
+
+
+def test_anki_csv_chinese_and_real_question_model():
+    question = Question.model_validate({
+        **QUESTIONS[0],
+        "key_points": QUESTIONS[0]["key_points"] + [{"en": "softmax over the k logits", "zh": "对 k 个 logits 做 softmax"}],
+        "sources": [{"paper": "Fedus et al. 2021, Switch Transformers", "ref": "Sec. 2.2"}]})
+    headers, rows = _parse_anki(anki_csv([question], "zh"))
+    assert rows[0][0] == "为什么先 softmax 再 top-k？"
+    assert "<b>要点</b>" in rows[0][1] and "<li>logits 可为负</li>" in rows[0][1]
+    assert "topic::routing" in rows[0][2].split()
+    with pytest.raises(ValueError, match="lang"):
+        anki_csv(QUESTIONS, "fr")
+
+
+def test_markdown_becomes_html_and_math_becomes_mathjax():
+    question = {**QUESTIONS[2], "answer": {"en": MARKDOWN_ANSWER, "zh": MARKDOWN_ANSWER},
+                "key_points": [{"en": "uses **fp32** for $p_i$", "zh": "x"}]}
+    back = _parse_anki(anki_csv([question], "en"))[1][0][1]
+    assert "<strong>Flow</strong>" in back and "**" not in back
+    # The list right under a paragraph and the nested list indented by its parent's width are real lists.
+    assert "<ol>\n<li>logits \\(z = x W_g\\), shape \\([T, E]\\);</li>" in back
+    assert ("<ul>\n<li>Mixtral renormalises the <em>k</em> probabilities;</li>\n"
+            "<li>Switch uses \\(p_i\\) as is.</li>") in back
+    # Math keeps its underscores and backslashes (Markdown would read them as emphasis and escapes).
+    assert "\\[\\mathcal{L}_{aux} = E \\sum_i f_i P_i\\]" in back
+    assert "<code>top_k(x, k=2)</code>" in back
+    assert "&lt;b&gt;raw&lt;/b&gt; &amp; co" in back  # raw HTML in the bank shows as text
+    assert "<pre><code>for e in range(E):  # x_e * w_e\n    out += x_e</code></pre>" in back
+    assert "<li>uses <strong>fp32</strong> for \\(p_i\\)</li>" in back
+
+
+def test_tricky_fronts_read_back_unchanged():
+    prompts = ['Commas, "quotes", and\nnewlines', "为什么，“引号”？", "a < b & c", "ends with a quote\""]
+    questions = [{**QUESTIONS[1], "id": f"q{index}", "prompt": {"en": prompt, "zh": prompt}}
+                 for index, prompt in enumerate(prompts)]
+    rows = _parse_anki(anki_csv(questions, "en"))[1]
+    assert [row[0] for row in rows] == [
+        'Commas, "quotes", and\nnewlines', "为什么，“引号”？", "a &lt; b &amp; c", "ends with a quote\""]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_whole_bank_reads_back_one_row_per_question(lang):
+    questions = load_bank().questions
+    rows = _parse_anki(anki_csv(questions, lang))[1]
+    assert len(rows) == len(questions)
+    for question, (front, back, tags) in zip(questions, rows):
+        assert tags.split()[:2] == ["moe-interview-lab", f"topic::{question.topic}"]
+        assert front and back and "ankislot" not in front + back
