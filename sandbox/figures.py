@@ -4,6 +4,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .display import expert_span
 from .simulate import SimulationResult
 
 # English axis and legend texts; the page passes its own translations with the same keys.
@@ -50,8 +51,7 @@ def rank_load_figure(result: SimulationResult, labels: dict | None = None) -> go
     ranks = list(range(len(result.traffic)))
     local = [result.traffic[r][r] for r in ranks]
     remote = [result.tokens_per_rank[r] - local[r] for r in ranks]
-    experts = [f"{text['rank']} {r}<br>E{g[0]}–{g[-1]}" if len(g) > 1 else f"{text['rank']} {r}<br>E{g[0]}"
-               for r, g in enumerate(result.expert_groups)]
+    experts = [f"{text['rank']} {rank}<br>{expert_span(group)}" for rank, group in enumerate(result.expert_groups)]
     figure = go.Figure()
     figure.add_bar(x=experts, y=local, name=text["local"], marker_color=COLOURS["kept"])
     figure.add_bar(x=experts, y=remote, name=text["remote"], marker_color="#72B7B2")

@@ -1,61 +1,42 @@
 """Sandbox page: change the routing, see expert load, drops, balance losses, training dynamics and EP traffic."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import streamlit as st
 
-from moe_core import DROP_POLICIES, ROUTERS
+from moe_core import DROP_POLICIES
+from questions.ui import shell
 from questions.ui.i18n import t
-from questions.ui import shell as common
 from questions.ui.routes import PRACTICE, PRESET_PARAM, QUESTION_PARAM
-from sandbox import figures
+from sandbox import display, figures
+from sandbox import settings as widgets
 from sandbox.parallel_run import EPRunError, run_expert_parallel
-from sandbox.presets import DEFAULT_SETTINGS, DEFAULT_TRAIN, PRESETS
+from sandbox.presets import PRESETS
+from sandbox.related import question_title, related_questions
 from sandbox.simulate import SKEWS, simulate
 from sandbox.train import BALANCE_METHODS, compare
 
-lang = common.lang()
-TOKEN_CHOICES = [256, 1024, 4096, 16384]
-ROUTER_NAMES = sorted(ROUTERS)
-# widget key -> (simulate argument, default); keys are the URL's query parameters (bind="query-params")
-A_KEYS = {"sb.tokens": "num_tokens", "sb.experts": "num_experts", "sb.top_k": "top_k", "sb.router": "router",
-          "sb.cf": "capacity_factor", "sb.drop": "drop_policy", "sb.ep": "ep_size", "sb.skew": "skew", "sb.seed": "seed",
-          "sb.zipf": "zipf_exponent", "sb.hot": "hot_bias", "sb.d_model": "d_model", "sb.scale": "router_scale",
-          "sb.groups": "num_groups", "sb.topk_groups": "topk_groups", "sb.rsf": "routed_scaling_factor"}
-B_KEYS = {"sb.b.experts": "num_experts", "sb.b.top_k": "top_k", "sb.b.router": "router", "sb.b.cf": "capacity_factor",
-          "sb.b.drop": "drop_policy", "sb.b.ep": "ep_size"}
-TRAIN_KEYS = {"sb.balances": "balances", "sb.steps": "steps", "sb.train_zipf": "zipf_exponent",
-              "sb.train_hot": "hot_bias", "sb.aux_coef": "aux_coef"}
-RELATED_TAGS = {"routing": {"router", "softmax", "top-k", "top-1", "top-2", "noisy-topk", "expert-choice"},
-                "capacity": {"capacity", "token-dropping"},
-                "balance": {"aux-loss", "load-balance", "load-balancing", "z-loss", "aux-loss-free", "dead-experts"},
-                "parallel": {"all-to-all", "expert-parallelism", "expert-groups", "placement"}}
+URL = {"bind": "query-params"}  # every setting widget writes its value into the URL
 
 
 def tr(key: str, **fmt) -> str:
-    return t(f"sandbox.{key}", lang, **fmt)
+    return t(f"sandbox.{key}", shell.lang(), **fmt)
 
 
-def _widget_values(settings: dict, train: dict) -> dict:
-    """Session-state values of every widget for simulate/train settings (capacity None -> the dropless toggle)."""
-    values = {}
-    for key, name in A_KEYS.items():
-        values[key] = settings[name]
-    values["sb.dropless"] = settings["capacity_factor"] is None
-    values["sb.cf"] = settings["capacity_factor"] if settings["capacity_factor"] is not None else 1.25
-    for key, name in TRAIN_KEYS.items():
-        values[key] = train[name]
-    return values
+def help_caption(key: str) -> None:
+    st.caption(tr(f"help.{key}"))
 
 
+# ---- presets ---------------------------------------------------------------------------------------------------------
 def apply_preset(preset_id: str, skip=()) -> None:
-    preset = PRESETS[preset_id]
-    for key, value in _widget_values(preset.simulate_settings(), preset.train_settings()).items():
-        if key not in skip:
-            st.session_state[key] = value
+    for key, value in widgets.preset_values(preset_id, skip).items():
+        st.session_state[key] = value
     st.session_state["sb.applied_preset"] = preset_id
 
 
-def _preset_chosen() -> None:
+def preset_chosen() -> None:
+    """on_change of the preset picker: apply the preset and name it in the URL (or drop it from the URL)."""
     chosen = st.session_state.get("sb.preset_pick")
     if chosen in PRESETS:
         apply_preset(chosen)
@@ -64,27 +45,86 @@ def _preset_chosen() -> None:
         del st.query_params[PRESET_PARAM]
 
 
-# Every widget's default is the default setting: a bound widget leaves the URL when it holds its default, so the URL
-# carries exactly what differs from the defaults (option names, not translated labels, so links work in any language).
-DEFAULTS = _widget_values(DEFAULT_SETTINGS, DEFAULT_TRAIN)
+def apply_url_preset() -> None:
+    """?preset=<id> applies once; settings already in the URL win (a shared, tweaked view reproduces)."""
+    url_preset = st.query_params.get(PRESET_PARAM)
+    step = widgets.url_preset_step(url_preset, st.session_state.get("sb.applied_preset"))
+    if step == "unknown":
+        st.warning(tr("unknown_preset", preset=url_preset, presets=", ".join(PRESETS)))
+    elif step == "apply":
+        apply_preset(url_preset, skip=set(st.query_params))
+        st.session_state["sb.preset_pick"] = url_preset
 
 
-def index_of(options: list, key: str) -> int:
-    return options.index(DEFAULTS[key.replace(".b.", ".")])
+# ---- controls --------------------------------------------------------------------------------------------------------
+def number(label: str, key: str, low, high, **kwargs):
+    return st.number_input(tr(label), low, high, widgets.default(key), key=key, **URL, **kwargs)
 
 
-# ---- presets: ?preset=<id> applies once; settings already in the URL win (a shared, tweaked view reproduces) --------
-url_preset = st.query_params.get(PRESET_PARAM)
-if url_preset and url_preset not in PRESETS:
-    st.warning(tr("unknown_preset", preset=url_preset, presets=", ".join(PRESETS)))
-elif url_preset and st.session_state.get("sb.applied_preset") != url_preset:
-    apply_preset(url_preset, skip=set(st.query_params))
-    st.session_state["sb.preset_pick"] = url_preset
-
-st.title(tr("title"))
-st.caption(tr("intro"))
+def choice(label: str, options: list, key: str, **kwargs):
+    return st.selectbox(tr(label), options, widgets.default_index(options, key), key=key, **URL, **kwargs)
 
 
+def draw_layer_controls(prefix: str, with_help: bool) -> None:
+    """Experts, top-k, router, capacity, drop policy and EP ranks of one setting (prefix "sb." for A, "sb.b." for B)."""
+    explain = help_caption if with_help else (lambda key: None)
+    number("experts", prefix + "experts", 1, 1024)
+    explain("experts")
+    number("top_k", prefix + "top_k", 1, 64)
+    explain("top_k")
+    choice("router", widgets.ROUTER_NAMES, prefix + "router")
+    explain(f"router.{st.session_state[prefix + 'router']}")
+    dropless = st.toggle(tr("dropless"), widgets.default(prefix + "dropless"), key=prefix + "dropless", **URL)
+    number("capacity_factor", prefix + "cf", 0.0, 16.0, step=0.25, disabled=dropless)
+    explain("capacity_factor")
+    choice("drop_policy", list(DROP_POLICIES), prefix + "drop", disabled=dropless)
+    explain("drop_policy")
+    number("ep_size", prefix + "ep", 1, 256)
+    explain("ep_size")
+
+
+def draw_input_controls() -> None:
+    """The synthetic input: skew (with its Zipf exponent or hot-expert bias) and the seed."""
+    choice("skew", list(SKEWS), "sb.skew")
+    help_caption(f"skew.{st.session_state['sb.skew']}")
+    if st.session_state["sb.skew"] == "clustered":
+        st.slider(tr("zipf"), 0.0, 3.0, widgets.default("sb.zipf"), step=0.1, key="sb.zipf", **URL)
+    if st.session_state["sb.skew"] == "hot-expert":
+        st.slider(tr("hot_bias"), 0.0, 8.0, widgets.default("sb.hot"), step=0.25, key="sb.hot", **URL)
+    number("seed", "sb.seed", 0, 1_000_000)
+    help_caption("seed")
+
+
+def draw_advanced_controls() -> None:
+    with st.expander(tr("advanced")):
+        number("d_model", "sb.d_model", 1, 1024)
+        st.slider(tr("router_scale"), 0.0, 5.0, widgets.default("sb.scale"), step=0.1, key="sb.scale",
+                  help=tr("help.router_scale"), **URL)
+        number("num_groups", "sb.groups", 1, 64, help=tr("help.num_groups"))
+        number("topk_groups", "sb.topk_groups", 1, 64, help=tr("help.topk_groups"))
+        number("rsf", "sb.rsf", 0.1, 10.0, step=0.5, help=tr("help.rsf"))
+
+
+def draw_controls() -> bool:
+    """Every setting of A (and B when A/B is on); returns whether A/B is on."""
+    st.selectbox(tr("preset"), [""] + list(PRESETS), key="sb.preset_pick", on_change=preset_chosen,
+                 format_func=lambda p: tr("preset_none") if not p else p)
+    if st.session_state.get("sb.preset_pick") in PRESETS:
+        st.caption(PRESETS[st.session_state["sb.preset_pick"]].description[shell.lang()])
+    st.select_slider(tr("tokens"), widgets.TOKEN_CHOICES, value=widgets.default("sb.tokens"), key="sb.tokens", **URL)
+    help_caption("tokens")
+    draw_layer_controls("sb.", with_help=True)
+    draw_input_controls()
+    draw_advanced_controls()
+    compare_ab = st.toggle(tr("ab"), False, key="sb.ab", help=tr("help.ab"), **URL)
+    if compare_ab:
+        with st.container(border=True):
+            st.markdown(f"**{tr('setting_b')}**")
+            draw_layer_controls(widgets.B_PREFIX, with_help=False)
+    return compare_ab
+
+
+# ---- one routing pass: metrics and figures ---------------------------------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=128)
 def cached_simulate(settings: tuple):
     return simulate(**dict(settings))
@@ -98,235 +138,168 @@ def run_simulation(settings: dict):
         return None, str(error)
 
 
-def caption(key: str) -> None:
-    st.caption(tr(f"help.{key}"))
-
-
-# ---- controls ---------------------------------------------------------------------------------------------------------
-controls, results = st.columns([1, 3], gap="large")
-with controls:
-    options = [""] + list(PRESETS)
-    st.selectbox(tr("preset"), options, key="sb.preset_pick", on_change=_preset_chosen,
-                 format_func=lambda p: tr("preset_none") if not p else p)
-    if st.session_state.get("sb.preset_pick") in PRESETS:
-        st.caption(common.local_text(PRESETS[st.session_state["sb.preset_pick"]].description, lang))
-    st.select_slider(tr("tokens"), TOKEN_CHOICES, value=DEFAULTS["sb.tokens"], key="sb.tokens", bind="query-params")
-    caption("tokens")
-    st.number_input(tr("experts"), 1, 1024, DEFAULTS["sb.experts"], key="sb.experts", bind="query-params")
-    caption("experts")
-    st.number_input(tr("top_k"), 1, 64, DEFAULTS["sb.top_k"], key="sb.top_k", bind="query-params")
-    caption("top_k")
-    st.selectbox(tr("router"), ROUTER_NAMES, index_of(ROUTER_NAMES, "sb.router"), key="sb.router",
-                 bind="query-params")
-    caption(f"router.{st.session_state['sb.router']}")
-    dropless = st.toggle(tr("dropless"), DEFAULTS["sb.dropless"], key="sb.dropless", bind="query-params")
-    st.number_input(tr("capacity_factor"), 0.0, 16.0, DEFAULTS["sb.cf"], step=0.25, key="sb.cf",
-                    bind="query-params", disabled=dropless)
-    caption("capacity_factor")
-    st.selectbox(tr("drop_policy"), list(DROP_POLICIES), index_of(list(DROP_POLICIES), "sb.drop"), key="sb.drop",
-                 bind="query-params", disabled=dropless)
-    caption("drop_policy")
-    st.number_input(tr("ep_size"), 1, 256, DEFAULTS["sb.ep"], key="sb.ep", bind="query-params")
-    caption("ep_size")
-    st.selectbox(tr("skew"), list(SKEWS), index_of(list(SKEWS), "sb.skew"), key="sb.skew", bind="query-params")
-    caption(f"skew.{st.session_state['sb.skew']}")
-    if st.session_state["sb.skew"] == "clustered":
-        st.slider(tr("zipf"), 0.0, 3.0, DEFAULTS["sb.zipf"], step=0.1, key="sb.zipf", bind="query-params")
-    if st.session_state["sb.skew"] == "hot-expert":
-        st.slider(tr("hot_bias"), 0.0, 8.0, DEFAULTS["sb.hot"], step=0.25, key="sb.hot", bind="query-params")
-    st.number_input(tr("seed"), 0, 1_000_000, DEFAULTS["sb.seed"], key="sb.seed", bind="query-params")
-    caption("seed")
-    with st.expander(tr("advanced")):
-        st.number_input(tr("d_model"), 1, 1024, DEFAULTS["sb.d_model"], key="sb.d_model", bind="query-params")
-        st.slider(tr("router_scale"), 0.0, 5.0, DEFAULTS["sb.scale"], step=0.1, key="sb.scale", bind="query-params",
-                  help=tr("help.router_scale"))
-        st.number_input(tr("num_groups"), 1, 64, DEFAULTS["sb.groups"], key="sb.groups", bind="query-params",
-                        help=tr("help.num_groups"))
-        st.number_input(tr("topk_groups"), 1, 64, DEFAULTS["sb.topk_groups"], key="sb.topk_groups", bind="query-params",
-                        help=tr("help.topk_groups"))
-        st.number_input(tr("rsf"), 0.1, 10.0, DEFAULTS["sb.rsf"], step=0.5, key="sb.rsf", bind="query-params",
-                        help=tr("help.rsf"))
-    compare_ab = st.toggle(tr("ab"), False, key="sb.ab", bind="query-params", help=tr("help.ab"))
-    if compare_ab:
-        with st.container(border=True):
-            st.markdown(f"**{tr('setting_b')}**")
-            st.number_input(tr("experts"), 1, 1024, DEFAULTS["sb.experts"], key="sb.b.experts", bind="query-params")
-            st.number_input(tr("top_k"), 1, 64, DEFAULTS["sb.top_k"], key="sb.b.top_k", bind="query-params")
-            st.selectbox(tr("router"), ROUTER_NAMES, index_of(ROUTER_NAMES, "sb.b.router"), key="sb.b.router",
-                         bind="query-params")
-            b_dropless = st.toggle(tr("dropless"), DEFAULTS["sb.dropless"], key="sb.b.dropless", bind="query-params")
-            st.number_input(tr("capacity_factor"), 0.0, 16.0, DEFAULTS["sb.cf"], step=0.25, key="sb.b.cf",
-                            bind="query-params", disabled=b_dropless)
-            st.selectbox(tr("drop_policy"), list(DROP_POLICIES), index_of(list(DROP_POLICIES), "sb.b.drop"),
-                         key="sb.b.drop", bind="query-params", disabled=b_dropless)
-            st.number_input(tr("ep_size"), 1, 256, DEFAULTS["sb.ep"], key="sb.b.ep", bind="query-params")
-
-
-def settings_from_state(overrides: dict | None = None, b_side: bool = False) -> dict:
-    state = st.session_state  # a widget that is not drawn (the Zipf slider of uniform input) has no state: default
-    settings = {name: state.get(key, DEFAULTS[key]) for key, name in A_KEYS.items()}
-    settings["capacity_factor"] = None if state["sb.dropless"] else float(state["sb.cf"])
-    if b_side:
-        settings.update({name: state[key] for key, name in B_KEYS.items()})
-        settings["capacity_factor"] = None if state["sb.b.dropless"] else float(state["sb.b.cf"])
-    for name in ("zipf_exponent", "hot_bias", "router_scale", "routed_scaling_factor"):
-        settings[name] = float(settings[name])
-    return settings
-
-
-def related_questions(questions, preset_id: str | None, tags: set[str], limit: int = 10) -> list:
-    """Questions linked to the preset first, then those sharing a tag with the controls, in bank order."""
-    linked = [q for q in questions if preset_id and preset_id in (q.sandbox_presets or [])]
-    tagged = [q for q in questions if q not in linked and tags & set(q.tags)]
-    return (linked + tagged)[:limit]
-
-
-def question_title(question) -> str:
-    first = question.text("prompt", lang).strip().splitlines()[0] if question.text("prompt", lang).strip() else ""
-    first = first.replace("**", "").replace("#", "").strip()
-    return (first[:90] + "…") if len(first) > 90 else first
-
-
 def draw_metrics(result) -> None:
-    row = st.columns(4)
-    row[0].metric(tr("m.capacity"), "∞" if result.capacity is None else result.capacity,
-                  help=tr("help.m.capacity"))
-    dropped = f"{result.dropped_tokens:,}" + (f" ({result.drop_rate:.1%})" if result.dropped_tokens else "")
-    row[1].metric(tr("m.dropped"), dropped, help=tr("help.m.dropped"))
-    row[2].metric(tr("m.aux"), f"{result.aux_loss:.3f}", help=tr("help.m.aux"))
-    row[3].metric(tr("m.z"), f"{result.z_loss:.2f}", help=tr("help.m.z"))
-    row = st.columns(4)
-    row[0].metric(tr("m.cv"), f"{result.load_cv:.2f}", help=tr("help.m.cv"))
-    row[1].metric(tr("m.max_mean"), f"{result.max_mean_load:.2f}", help=tr("help.m.max_mean"))
-    row[2].metric(tr("m.entropy"), f"{result.entropy:.2f} / {result.max_entropy:.2f}", help=tr("help.m.entropy"))
-    row[3].metric(tr("m.remote"), f"{result.remote_slots:,}", help=tr("help.m.remote"))
+    values = display.metric_texts(result)
+    for row_names in (display.METRICS[:4], display.METRICS[4:]):
+        for column, name in zip(st.columns(4), row_names):
+            column.metric(tr(f"m.{name}"), values[name], help=tr(f"help.m.{name}"))
     if result.tokens_without_expert:
         st.caption(tr("no_expert", count=result.tokens_without_expert))
 
 
-labels = {key: tr(f"fig.{key}") for key in figures.DEFAULT_LABELS}
-settings_a = settings_from_state()
-sides = [("A", *run_simulation(settings_a))]
-if compare_ab:
-    sides.append(("B", *run_simulation(settings_from_state(b_side=True))))
+def draw_side(tab: str, name: str, result, labels: dict) -> None:
+    """One setting's part of a result tab."""
+    if tab == "load":
+        draw_metrics(result)
+        st.plotly_chart(figures.load_figure(result, labels), key=f"sb_load_{name}")
+    elif tab == "ep":
+        st.caption(tr("ep_caption", groups=display.experts_per_rank(result.expert_groups)))
+        st.markdown(f"**{tr('fig.rank_load')}**")
+        st.plotly_chart(figures.rank_load_figure(result, labels), key=f"sb_ranks_{name}")
+        st.plotly_chart(figures.traffic_figure(result.traffic, labels), key=f"sb_traffic_{name}")
+    else:
+        st.plotly_chart(figures.weight_figure(result, labels), key=f"sb_weights_{name}")
 
-with results:
-    tab_load, tab_ep, tab_weights = st.tabs([tr("tab.load"), tr("tab.ep"), tr("tab.weights")])
-    for tab, draw in ((tab_load, "load"), (tab_ep, "ep"), (tab_weights, "weights")):
+
+def draw_result_tabs(sides: list, labels: dict) -> None:
+    """Load, expert parallelism and weights tabs; A and B side by side, an impossible setting named in its column."""
+    names = ("load", "ep", "weights")
+    for tab, tab_name in zip(st.tabs([tr(f"tab.{name}") for name in names]), names):
         with tab:
-            columns = st.columns(len(sides))
-            for column, (name, result, error) in zip(columns, sides):
+            for column, (name, result, error) in zip(st.columns(len(sides)), sides):
                 with column:
                     if len(sides) > 1:
                         st.markdown(f"**{tr('setting_' + name.lower())}**")
                     if error:
                         st.error(tr("invalid", error=error), icon="🚫")
-                        continue
-                    if draw == "load":
-                        draw_metrics(result)
-                        st.plotly_chart(figures.load_figure(result, labels), key=f"sb_load_{name}")
-                    elif draw == "ep":
-                        st.caption(tr("ep_caption", groups=" · ".join(
-                            f"{r}: E{g[0]}–E{g[-1]}" if len(g) > 1 else f"{r}: E{g[0]}"
-                            for r, g in enumerate(result.expert_groups))))
-                        st.markdown(f"**{tr('fig.rank_load')}**")
-                        st.plotly_chart(figures.rank_load_figure(result, labels), key=f"sb_ranks_{name}")
-                        st.plotly_chart(figures.traffic_figure(result.traffic, labels), key=f"sb_traffic_{name}")
                     else:
-                        st.plotly_chart(figures.weight_figure(result, labels), key=f"sb_weights_{name}")
+                        draw_side(tab_name, name, result, labels)
 
-    # ---- training dynamics ----------------------------------------------------------------------------------------
+
+# ---- long runs: training and the expert-parallel processes -----------------------------------------------------------
+@contextmanager
+def progress_with_cancel(cancel_place, cancel_key: str, text: str):
+    """A progress bar and a Cancel button for a run; a click reruns the page, which stops the run at its next
+    progress update. Both disappear when the run ends."""
+    cancel_slot = cancel_place.empty()
+    cancel_slot.button(tr("cancel"), key=cancel_key)
+    bar = st.progress(0.0, text=text)
+    try:
+        yield bar
+    finally:
+        bar.empty()
+        cancel_slot.empty()
+
+
+def draw_training_controls() -> None:
+    columns = st.columns([3, 1, 1, 1, 1])
+    columns[0].multiselect(tr("train.balances"), list(BALANCE_METHODS), widgets.default("sb.balances"),
+                           key="sb.balances", help=tr("help.train.balances"), **URL)
+    columns[1].select_slider(tr("train.steps"), widgets.STEP_CHOICES, widgets.default("sb.steps"), key="sb.steps",
+                             **URL)
+    columns[2].slider(tr("train.zipf"), 0.0, 3.0, widgets.default("sb.train_zipf"), step=0.1, key="sb.train_zipf",
+                      help=tr("help.train.zipf"), **URL)
+    columns[3].slider(tr("train.hot"), 0.0, 4.0, widgets.default("sb.train_hot"), step=0.5, key="sb.train_hot",
+                      help=tr("help.train.hot"), **URL)
+    columns[4].select_slider(tr("train.aux_coef"), widgets.AUX_COEF_CHOICES, widgets.default("sb.aux_coef"),
+                             key="sb.aux_coef", help=tr("help.train.aux_coef"), **URL)
+
+
+def draw_training(settings_a: dict, labels: dict) -> None:
+    """Train a tiny layer once per balance method (with progress and Cancel) and draw the curves."""
     st.subheader(tr("train.title"))
     st.caption(tr("train.intro"))
-    train_cols = st.columns([3, 1, 1, 1, 1])
-    balances = train_cols[0].multiselect(tr("train.balances"), list(BALANCE_METHODS), DEFAULTS["sb.balances"],
-                                         key="sb.balances", bind="query-params", help=tr("help.train.balances"))
-    steps = train_cols[1].select_slider(tr("train.steps"), [50, 100, 200, 300, 500], DEFAULTS["sb.steps"],
-                                        key="sb.steps", bind="query-params")
-    train_cols[2].slider(tr("train.zipf"), 0.0, 3.0, DEFAULTS["sb.train_zipf"], step=0.1, key="sb.train_zipf",
-                         bind="query-params", help=tr("help.train.zipf"))
-    train_cols[3].slider(tr("train.hot"), 0.0, 4.0, DEFAULTS["sb.train_hot"], step=0.5, key="sb.train_hot",
-                         bind="query-params", help=tr("help.train.hot"))
-    train_cols[4].select_slider(tr("train.aux_coef"), [1e-3, 1e-2, 1e-1, 1.0], DEFAULTS["sb.aux_coef"],
-                                key="sb.aux_coef", bind="query-params", help=tr("help.train.aux_coef"))
-    train_kwargs = dict(steps=steps, seed=int(settings_a["seed"]),
-                        zipf_exponent=float(st.session_state["sb.train_zipf"]),
-                        hot_bias=float(st.session_state["sb.train_hot"]),
-                        aux_coef=float(st.session_state["sb.aux_coef"]))
-    train_key = repr((sorted(balances), sorted(train_kwargs.items())))
+    draw_training_controls()
+    balances, train_kwargs = widgets.train_settings_from_state(st.session_state, settings_a["seed"])
+    key = widgets.train_key(balances, train_kwargs)
     run_col, cancel_col = st.columns([1, 4])
-    start_training = run_col.button(tr("train.run"), key="sb.train_run", type="primary", disabled=not balances)
-    if start_training:
-        cancel_slot = cancel_col.empty()  # a click reruns the page, which stops the run at its next progress update
-        cancel_slot.button(tr("cancel"), key="sb.train_cancel")
-        bar = st.progress(0.0, text=tr("train.progress", step=0, total=len(balances) * steps))
-
-        def report(step, total):
-            bar.progress(step / total, text=tr("train.progress", step=step, total=total))
-
-        trained = compare(balances, progress=report, **train_kwargs)
-        bar.empty()
-        cancel_slot.empty()
-        st.session_state["sb.trained"] = (train_key, trained)
+    if run_col.button(tr("train.run"), key="sb.train_run", type="primary", disabled=not balances):
+        total = len(balances) * train_kwargs["steps"]
+        with progress_with_cancel(cancel_col, "sb.train_cancel", tr("train.progress", step=0, total=total)) as bar:
+            trained = compare(balances, progress=lambda step, total: bar.progress(
+                step / total, text=tr("train.progress", step=step, total=total)), **train_kwargs)
+        st.session_state["sb.trained"] = (key, trained)
     elif st.session_state.get("sb.train_cancel"):
         st.info(tr("cancelled"))
-    stored = st.session_state.get("sb.trained")
-    if stored:
-        key, trained = stored
-        if key != train_key:
-            st.caption(tr("train.stale"))
-        st.plotly_chart(figures.training_figure(trained, labels, {m: tr(f"balance.{m}") for m in BALANCE_METHODS}),
-                        key="sb_training")
-        summary = [tr("train.summary", method=tr(f"balance.{m}"), first=r.load_cv[0], last=sum(r.load_cv[-20:]) /
-                      len(r.load_cv[-20:]), loss=r.task_loss[-1]) for m, r in trained.items() if r.load_cv]
-        st.markdown("\n".join(f"- {line}" for line in summary))
+    if st.session_state.get("sb.trained"):
+        draw_trained(key, labels)
 
-    # ---- a real expert-parallel run ---------------------------------------------------------------------------------
+
+def draw_trained(current_key: str, labels: dict) -> None:
+    key, trained = st.session_state["sb.trained"]
+    if key != current_key:
+        st.caption(tr("train.stale"))
+    method_names = {method: tr(f"balance.{method}") for method in BALANCE_METHODS}
+    st.plotly_chart(figures.training_figure(trained, labels, method_names), key="sb_training")
+    summaries = {method: display.training_summary(result) for method, result in trained.items()}
+    lines = [tr("train.summary", method=method_names[method], **summary)
+             for method, summary in summaries.items() if summary]
+    st.markdown("\n".join(f"- {line}" for line in lines))
+
+
+def draw_expert_parallel(settings_a: dict, labels: dict) -> None:
+    """Run setting A's layer on N local processes (with progress and Cancel) and draw its traffic and timings."""
     st.subheader(tr("ep.title"))
     st.caption(tr("ep.intro"))
-    ep_cols = st.columns([1, 1, 3])
-    world_size = ep_cols[0].selectbox(tr("ep.world_size"), [2, 3, 4], 0, key="sb.ep_world", bind="query-params")
-    ep_tokens = ep_cols[1].selectbox(tr("ep.tokens"), [64, 128, 256, 512], index=1, key="sb.ep_tokens",
-                                     bind="query-params")
-    if ep_cols[0].button(tr("ep.run", n=world_size), key="sb.ep_run", type="primary"):
-        cancel_slot = ep_cols[1].empty()
-        cancel_slot.button(tr("cancel"), key="sb.ep_cancel")  # a click reruns the page; run_local stops every rank
-        bar = st.progress(0.0, text=tr("ep.starting", n=world_size))
-        try:
-            ep_result = run_expert_parallel(
-                world_size, tokens=ep_tokens, num_experts=settings_a["num_experts"], top_k=settings_a["top_k"],
-                router=settings_a["router"], capacity_factor=settings_a["capacity_factor"],
-                drop_policy=settings_a["drop_policy"], seed=settings_a["seed"],
-                hot_bias=settings_a["hot_bias"] if settings_a["skew"] == "hot-expert" else 0.0,
-                progress=lambda fraction, message: bar.progress(min(1.0, fraction), text=message))
-            st.session_state["sb.ep_result"] = ep_result
-        except (ValueError, EPRunError) as error:
-            st.error(tr("invalid", error=error), icon="🚫")
-        bar.empty()
-        cancel_slot.empty()
+    columns = st.columns([1, 1, 3])
+    world_size = columns[0].selectbox(tr("ep.world_size"), widgets.EP_WORLD_SIZES, 0, key="sb.ep_world", **URL)
+    ep_tokens = columns[1].selectbox(tr("ep.tokens"), widgets.EP_TOKENS,
+                                     widgets.EP_TOKENS.index(widgets.EP_TOKENS_DEFAULT), key="sb.ep_tokens", **URL)
+    if columns[0].button(tr("ep.run", n=world_size), key="sb.ep_run", type="primary"):
+        # a Cancel click reruns the page; run_local stops every rank on the way out
+        with progress_with_cancel(columns[1], "sb.ep_cancel", tr("ep.starting", n=world_size)) as bar:
+            try:
+                st.session_state["sb.ep_result"] = run_expert_parallel(
+                    world_size, tokens=ep_tokens, **widgets.ep_run_settings(settings_a),
+                    progress=lambda fraction, message: bar.progress(min(1.0, fraction), text=message))
+            except (ValueError, EPRunError) as error:
+                st.error(tr("invalid", error=error), icon="🚫")
     elif st.session_state.get("sb.ep_cancel"):
         st.info(tr("cancelled"))
     ep_result = st.session_state.get("sb.ep_result")
     if ep_result is not None and not ep_result.cancelled:
-        verdict = tr("ep.match" if ep_result.matches else "ep.mismatch", diff=ep_result.max_abs_diff)
-        (st.success if ep_result.matches else st.error)(verdict)
-        left, right = st.columns(2)
-        left.plotly_chart(figures.traffic_figure(ep_result.traffic, labels, tr("ep.traffic_title",
-                                                                               n=ep_result.world_size)),
-                          key="sb_ep_traffic")
-        right.dataframe([{tr("fig.rank"): rank["rank"], tr("ep.experts"): str(rank["local_experts"]),
-                          tr("ep.sent"): str(rank["tokens_sent"]), tr("ep.received"): str(rank["tokens_received"]),
-                          tr("ep.step_ms"): round(step, 1), tr("ep.comm_ms"): round(comm, 2),
-                          tr("ep.compute_ms"): round(compute, 2)}
-                         for rank, step, comm, compute in zip(ep_result.ranks, ep_result.step_ms, ep_result.comm_ms,
-                                                              ep_result.compute_ms)], hide_index=True)
-        right.caption(tr("ep.wall", seconds=ep_result.wall_seconds))
+        draw_ep_result(ep_result, labels)
 
-    # ---- related bank questions -------------------------------------------------------------------------------------
-    tags = set().union(*RELATED_TAGS.values())
-    related = related_questions(common.bank_result().questions, st.session_state.get("sb.preset_pick") or None, tags)
+
+def draw_ep_result(ep_result, labels: dict) -> None:
+    verdict = tr("ep.match" if ep_result.matches else "ep.mismatch", diff=ep_result.max_abs_diff)
+    (st.success if ep_result.matches else st.error)(verdict)
+    left, right = st.columns(2)
+    left.plotly_chart(figures.traffic_figure(ep_result.traffic, labels,
+                                             tr("ep.traffic_title", n=ep_result.world_size)), key="sb_ep_traffic")
+    headers = {"rank": tr("fig.rank"), **{column: tr(f"ep.{column}") for column in display.EP_COLUMNS[1:]}}
+    right.dataframe([{headers[column]: value for column, value in row.items()}
+                     for row in display.ep_rank_rows(ep_result)], hide_index=True)
+    right.caption(tr("ep.wall", seconds=ep_result.wall_seconds))
+
+
+def draw_related() -> None:
+    """Bank questions on the sandbox's topics (the preset's own first), each a link to the practice page."""
+    related = related_questions(shell.bank(), st.session_state.get("sb.preset_pick") or None)
     if related:
         with st.expander(tr("related", count=len(related))):
             for question in related:
-                st.page_link(PRACTICE.path, label=f"{question_title(question)}  ·  `{question.id}`",
-                             query_params={QUESTION_PARAM: question.id}, icon=":material/style:")
+                st.page_link(PRACTICE.path, label=f"{question_title(question, shell.lang())}  ·  `{question.id}`",
+                             query_params={QUESTION_PARAM: question.id}, icon=PRACTICE.icon)
+
+
+def main() -> None:
+    apply_url_preset()
+    st.title(tr("title"))
+    st.caption(tr("intro"))
+    controls, results = st.columns([1, 3], gap="large")
+    with controls:
+        compare_ab = draw_controls()
+    labels = {key: tr(f"fig.{key}") for key in figures.DEFAULT_LABELS}
+    settings_a = widgets.settings_from_state(st.session_state)
+    sides = [("A", *run_simulation(settings_a))]
+    if compare_ab:
+        sides.append(("B", *run_simulation(widgets.settings_from_state(st.session_state, b_side=True))))
+    with results:
+        draw_result_tabs(sides, labels)
+        draw_training(settings_a, labels)
+        draw_expert_parallel(settings_a, labels)
+        draw_related()
+
+
+main()

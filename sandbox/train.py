@@ -8,6 +8,9 @@ from typing import Callable
 import torch
 
 from moe_core import MoELayer, drop_rate, load_cv, max_mean_load, update_expert_bias
+from moe_core.checks import check_choice, check_float, check_int, check_positive
+
+from .clusters import ZipfClusters
 
 BALANCE_METHODS = ("none", "aux", "z", "bias", "capacity")
 CURVES = ("task_loss", "load_cv", "max_mean_load", "drop_rate", "aux_loss", "z_loss")
@@ -19,7 +22,7 @@ class TrainResult:
     """Per-step curves of one training run (lists of floats, one entry per step run)."""
     settings: dict
     task_loss: list[float] = field(default_factory=list)      # MSE of the regression target
-    load_cv: list[float] = field(default_factory=list)        # std / mean of the routed slots per expert (before capacity)
+    load_cv: list[float] = field(default_factory=list)        # std / mean of routed slots per expert (before capacity)
     max_mean_load: list[float] = field(default_factory=list)  # busiest expert / mean, routed slots
     drop_rate: list[float] = field(default_factory=list)      # dropped / routed slots (capacity only)
     aux_loss: list[float] = field(default_factory=list)       # switch aux loss value (logged for every method)
@@ -34,23 +37,34 @@ class TrainResult:
 
 
 def make_task(num_clusters: int, d_model: int, zipf_exponent: float, generator: torch.Generator):
-    """A clustered regression task: cluster c has centre mu_c and its own linear map A_c; target = A_c x.
+    """A clustered regression task: ZipfClusters inputs; cluster c has its own linear map A_c; target = A_c x.
 
-    Clusters are drawn with Zipf weights 1 / (c + 1)^s, so some inputs are far more common: the router is tempted to
-    send the popular clusters (and, without balancing, everything) to the few experts that learned them first.
+    Some clusters are far more common (Zipf): the router is tempted to send the popular clusters (and, without
+    balancing, everything) to the few experts that learned them first. Returns batch(size) -> (x [B, d], y [B, d]).
     """
-    centres = torch.randn(num_clusters, d_model, generator=generator)
-    centres = centres / centres.norm(dim=1, keepdim=True) * math.sqrt(d_model)         # [C, d]
+    clusters = ZipfClusters.draw(num_clusters, d_model, zipf_exponent, generator)
     maps = torch.randn(num_clusters, d_model, d_model, generator=generator) / math.sqrt(d_model)  # [C, d, d]
-    weights = 1.0 / torch.arange(1, num_clusters + 1, dtype=torch.float64) ** zipf_exponent
 
     def batch(batch_size: int):
-        cluster = torch.multinomial(weights, batch_size, replacement=True, generator=generator)  # [B]
-        x = centres[cluster] + 0.3 * torch.randn(batch_size, d_model, generator=generator)      # [B, d]
+        x, cluster = clusters.sample(batch_size, 0.3, generator)                                # [B, d], [B]
         y = torch.einsum("bd,bde->be", x, maps[cluster]) / math.sqrt(d_model)                    # [B, d]
         return x, y
 
     return batch
+
+
+def check_train_settings(settings: dict) -> None:
+    """Raises ValueError naming the first broken constraint of train()'s settings."""
+    check_choice("balance", settings["balance"], BALANCE_METHODS)
+    for name, high in (("steps", MAX_STEPS), ("num_experts", 256), ("batch_size", 8192), ("d_model", 512),
+                       ("d_ff", 2048), ("num_clusters", 1024)):
+        check_int(name, settings[name], 1, high)
+    check_int("top_k", settings["top_k"], 1, settings["num_experts"], "num_experts")
+    for name in ("lr", "capacity_factor"):
+        check_positive(name, settings[name])
+    for name in ("aux_coef", "z_coef", "bias_rate", "zipf_exponent"):
+        check_float(name, settings[name], 0)
+    check_float("hot_bias", settings["hot_bias"], -50.0, 50.0)
 
 
 def train(balance: str = "none", steps: int = 200, seed: int = 0, *, num_experts: int = 8, top_k: int = 2,
@@ -69,35 +83,12 @@ def train(balance: str = "none", steps: int = 200, seed: int = 0, *, num_experts
     identical curves. progress(step, steps) after each step; cancel() returning True stops early (cancelled=True).
     """
     settings = {k: v for k, v in locals().items() if k not in ("progress", "cancel")}  # the arguments, first thing
-    if balance not in BALANCE_METHODS:
-        raise ValueError(f"balance ({balance!r}) must be one of {BALANCE_METHODS}")
-    for name, value, low, high in (("steps", steps, 1, MAX_STEPS), ("num_experts", num_experts, 1, 256),
-                                   ("batch_size", batch_size, 1, 8192), ("d_model", d_model, 1, 512),
-                                   ("d_ff", d_ff, 1, 2048), ("num_clusters", num_clusters, 1, 1024)):
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise ValueError(f"{name} ({value!r}) must be an int in [{low}, {high}]")
-    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
-        raise ValueError(f"top_k ({top_k!r}) must be an int >= 1")
-    if top_k > num_experts:
-        raise ValueError(f"top_k ({top_k}) must be <= num_experts ({num_experts})")
-    for name, value in (("lr", lr), ("capacity_factor", capacity_factor)):
-        if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-            raise ValueError(f"{name} ({value!r}) must be > 0")
-    for name, value in (("aux_coef", aux_coef), ("z_coef", z_coef), ("bias_rate", bias_rate),
-                        ("zipf_exponent", zipf_exponent)):
-        if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-            raise ValueError(f"{name} ({value!r}) must be >= 0")
+    check_train_settings(settings)
 
     torch.manual_seed(seed)  # MoELayer's parameter init draws from the global generator
     generator = torch.Generator().manual_seed(seed)  # data: a local generator, so nothing else shifts it
     batch = make_task(num_clusters, d_model, zipf_exponent, generator)
-    router = "sigmoid_group_limited" if balance == "bias" else "topk_softmax"
-    layer = MoELayer(d_model, d_ff, num_experts, top_k, router=router,
-                     capacity_factor=capacity_factor if balance == "capacity" else None)
-    if hot_bias:
-        with torch.no_grad():  # tilt expert 0 toward the average input: it wins most tokens at the start
-            mean_input = batch(1024)[0].mean(dim=0)
-            layer.router.weight[0] += hot_bias * mean_input / mean_input.norm().clamp_min(1e-6)
+    layer = build_layer(settings, batch)
     optimizer = torch.optim.Adam(layer.parameters(), lr=lr)
 
     result = TrainResult(settings=settings)
@@ -116,25 +107,45 @@ def train(balance: str = "none", steps: int = 200, seed: int = 0, *, num_experts
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-
-        # routed load (before capacity): what the router asked for, the quantity balancing acts on
-        routed = torch.bincount(info.routing.indices.reshape(-1), minlength=num_experts)  # [E]
-        if balance == "bias":
-            layer.router.expert_bias.copy_(update_expert_bias(layer.router.expert_bias, routed, bias_rate))
-        num_slots = info.routing.indices.numel()
-        result.task_loss.append(float(task_loss.detach()))
-        result.load_cv.append(load_cv(routed))
-        result.max_mean_load.append(max_mean_load(routed))
-        result.drop_rate.append(drop_rate(int(info.dropped_tokens), num_slots))
-        result.aux_loss.append(float(info.aux_loss.detach()))
-        result.z_loss.append(float(info.z_loss.detach()))
-        bias = layer.router.expert_bias if balance == "bias" else torch.zeros(num_experts)
-        result.expert_bias.append([round(float(b), 6) for b in bias])
-        result.final_tokens_per_expert = routed.tolist()
-        result.steps_run = step + 1
+        record_step(result, layer, info, float(task_loss.detach()), bias_rate if balance == "bias" else None)
         if progress is not None:
             progress(step + 1, steps)
     return result
+
+
+def build_layer(settings: dict, batch: Callable) -> MoELayer:
+    """The MoELayer train() starts from: the sigmoid router for "bias" (else top-k softmax), capacity for "capacity".
+
+    hot_bias tilts expert 0's router row toward the average input (drawn from `batch`): it wins most tokens at first.
+    """
+    balance = settings["balance"]
+    layer = MoELayer(settings["d_model"], settings["d_ff"], settings["num_experts"], settings["top_k"],
+                     router="sigmoid_group_limited" if balance == "bias" else "topk_softmax",
+                     capacity_factor=settings["capacity_factor"] if balance == "capacity" else None)
+    if settings["hot_bias"]:
+        with torch.no_grad():
+            mean_input = batch(1024)[0].mean(dim=0)                                   # [d]
+            layer.router.weight[0] += settings["hot_bias"] * mean_input / mean_input.norm().clamp_min(1e-6)
+    return layer
+
+
+def record_step(result: TrainResult, layer: MoELayer, info, task_loss: float, bias_rate: float | None) -> None:
+    """Appends one step's curves to `result`; with a bias_rate (the "bias" method) it updates the selection bias."""
+    num_experts = layer.num_experts
+    # routed load (before capacity): what the router asked for, the quantity balancing acts on
+    routed = torch.bincount(info.routing.indices.reshape(-1), minlength=num_experts)  # [E]
+    if bias_rate is not None:
+        layer.router.expert_bias.copy_(update_expert_bias(layer.router.expert_bias, routed, bias_rate))
+    result.task_loss.append(task_loss)
+    result.load_cv.append(load_cv(routed))
+    result.max_mean_load.append(max_mean_load(routed))
+    result.drop_rate.append(drop_rate(int(info.dropped_tokens), info.routing.indices.numel()))
+    result.aux_loss.append(float(info.aux_loss.detach()))
+    result.z_loss.append(float(info.z_loss.detach()))
+    bias = layer.router.expert_bias if bias_rate is not None else torch.zeros(num_experts)
+    result.expert_bias.append([round(float(b), 6) for b in bias])
+    result.final_tokens_per_expert = routed.tolist()
+    result.steps_run += 1
 
 
 def compare(balances, steps: int = 200, seed: int = 0, progress: Callable[[int, int], None] | None = None,

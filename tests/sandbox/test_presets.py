@@ -1,31 +1,41 @@
-"""Presets run and say what they are in both languages; figures are built from results without Streamlit."""
+"""Presets: the six named settings exist, say what they are in both languages, and simulate as their sources say."""
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import pytest
 
-from sandbox import figures
-from sandbox.presets import PRESETS
+from moe_core import expert_capacity
+from sandbox.presets import DEFAULT_SETTINGS, PRESETS
 from sandbox.simulate import simulate
-from sandbox.train import compare
 
-from questions.bank.schema import SANDBOX_PRESETS
-
-# The bank links questions to these ids; the issue names them; the page must have each.
-REQUIRED_PRESETS = {"switch-top1", "gshard-top2", "mixtral-8x7b", "deepseek-v3", "seed000-grouping", "collapse-no-balance"}
+# The settings the bank's questions and the docs name; the page must offer each.
+REQUIRED_PRESETS = {"switch-top1", "gshard-top2", "mixtral-8x7b", "deepseek-v3", "seed000-grouping",
+                    "collapse-no-balance"}
 
 
 def test_every_required_preset_exists_with_both_descriptions():
-    assert set(PRESETS) == REQUIRED_PRESETS == set(SANDBOX_PRESETS)
-    for preset in PRESETS.values():
+    assert set(PRESETS) == REQUIRED_PRESETS
+    for preset_id, preset in PRESETS.items():
+        assert preset.id == preset_id
         assert preset.description["en"].strip() and preset.description["zh"].strip()
         assert "\n" not in preset.description["en"]
+        assert set(preset.settings) <= set(DEFAULT_SETTINGS), "a preset sets only simulate()'s settings"
 
 
 @pytest.mark.parametrize("preset_id", sorted(REQUIRED_PRESETS))
 def test_every_preset_simulates(preset_id):
-    result = simulate(**{**PRESETS[preset_id].simulate_settings(), "num_tokens": 1024})
+    settings = {**PRESETS[preset_id].simulate_settings(), "num_tokens": 1024}
+    result = simulate(**settings)
+    assert {name: result.settings[name] for name in settings} == settings  # it ran with the preset's settings
+    assert len(result.routed_per_expert) == settings["num_experts"]
+    assert len(result.expert_groups) == settings["ep_size"]
+    assert result.num_slots == 1024 * settings["top_k"]
     assert sum(result.tokens_per_expert) + result.dropped_tokens == result.num_slots
+    if settings["capacity_factor"] is None:
+        assert result.capacity is None and result.dropped_tokens == 0
+    else:
+        assert result.capacity == expert_capacity(1024, settings["num_experts"], settings["top_k"],
+                                                  settings["capacity_factor"])
+        assert max(result.tokens_per_expert) <= result.capacity
 
 
 def test_preset_facts():
@@ -42,30 +52,13 @@ def test_preset_facts():
 
 def test_deepseek_preset_sends_each_token_to_at_most_four_ranks():
     # 8 groups on 8 ranks, 4 groups per token: group-limited routing bounds the ranks a token reaches
-    result = simulate(**{**PRESETS["deepseek-v3"].simulate_settings(), "num_tokens": 512})
+    settings = {**PRESETS["deepseek-v3"].simulate_settings(), "num_tokens": 512}
+    result = simulate(**settings)
     assert all(len(g) == 32 for g in result.expert_groups)
     assert result.remote_slots > 0
-
-
-def test_figures_are_built_from_results():
-    result = simulate(num_tokens=1024, skew="hot-expert", capacity_factor=1.0, ep_size=4)
-    load = figures.load_figure(result, {"kept": "保留"})
-    assert isinstance(load, go.Figure)
-    assert [trace.name for trace in load.data] == ["保留", "dropped"]
-    assert list(load.data[0].y) == result.tokens_per_expert and list(load.data[1].y) == result.dropped_per_expert
-    assert any(shape.y0 == result.capacity for shape in load.layout.shapes)
-    traffic = figures.traffic_figure(result.traffic)
-    assert [list(row) for row in traffic.data[0].z] == result.traffic
-    ranks = figures.rank_load_figure(result)
-    assert [a + b for a, b in zip(ranks.data[0].y, ranks.data[1].y)] == result.tokens_per_rank
-    weights = figures.weight_figure(result)
-    assert sum(weights.data[0].y) == result.num_slots
-    dropless = figures.load_figure(simulate(num_tokens=256, capacity_factor=None))
-    assert len(dropless.data) == 1 and all(shape.y0 != None for shape in dropless.layout.shapes)
-
-
-def test_training_figure_has_both_curves_per_method():
-    results = compare(["none", "aux"], steps=5)
-    figure = figures.training_figure(results, method_names={"none": "no balancing"})
-    assert [trace.name for trace in figure.data] == ["no balancing", "no balancing", "aux", "aux"]
-    assert list(figure.data[0].y) == results["none"].load_cv and list(figure.data[1].y) == results["none"].task_loss
+    reached = result.tokens_by_ranks_reached
+    assert sum(reached) == 512 and len(reached) == 9
+    assert sum(reached[5:]) == 0 and reached[4] > 0  # at most 4 ranks, and the bound is reached
+    # without the group limit the same top-8 spreads over more ranks: the bound comes from the groups
+    unlimited = simulate(**{**settings, "topk_groups": 8}).tokens_by_ranks_reached
+    assert sum(unlimited[5:]) > 0

@@ -1,32 +1,38 @@
 """AppTest of the sandbox page: both languages, every preset, URL state, impossible settings, A/B, train, EP run."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from questions.ui.i18n import t
+from questions.languages import LANGUAGES
+from questions.ui.i18n import catalog, t
+from questions.ui.routes import SANDBOX
+from sandbox import display, figures
 from sandbox.presets import PRESETS
-from sandbox.simulate import simulate
+from sandbox.settings import A_KEYS, B_KEYS, B_PREFIX, ROUTER_NAMES, TRAIN_KEYS
+from sandbox.simulate import SKEWS, simulate
+from sandbox.train import BALANCE_METHODS
+from tests.helpers.apptest import app_test
 
-URL_KEYS = ["sb.tokens", "sb.experts", "sb.top_k", "sb.router", "sb.dropless", "sb.cf", "sb.drop", "sb.ep", "sb.skew",
-            "sb.seed", "sb.zipf", "sb.hot", "sb.d_model", "sb.scale", "sb.groups", "sb.topk_groups", "sb.rsf", "sb.ab",
-            "sb.b.experts", "sb.b.top_k", "sb.b.router", "sb.b.dropless", "sb.b.cf", "sb.b.drop", "sb.b.ep",
-            "sb.balances", "sb.steps", "sb.train_zipf", "sb.train_hot", "sb.aux_coef", "sb.ep_world", "sb.ep_tokens"]
-from tests.helpers.paths import APP  # noqa: E402
-PAGE = "sandbox/page.py"
+# every widget that holds a setting: simulate's (A and B), train's, the dropless and A/B toggles, the EP run's
+URL_KEYS = [*A_KEYS, "sb.dropless", "sb.ab", *B_KEYS, B_PREFIX + "dropless", *TRAIN_KEYS, "sb.ep_world", "sb.ep_tokens"]
 
 
 def open_page(lang="en", **params) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.context = {"locale": "en-US", "timezone": "UTC"}
-    at.query_params["lang"] = lang
-    for key, value in params.items():
-        at.query_params[key] = value
+    at = app_test(lang=lang, **params)
     at.run()
-    at.switch_page(PAGE)
+    at.switch_page(SANDBOX.path)
     return run_ok(at)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_text_the_page_builds_a_key_for_is_in_the_catalog(lang):
+    built = ([f"m.{name}" for name in display.METRICS] + [f"help.m.{name}" for name in display.METRICS]
+             + [f"help.router.{name}" for name in ROUTER_NAMES] + [f"help.skew.{name}" for name in SKEWS]
+             + [f"balance.{name}" for name in BALANCE_METHODS] + [f"fig.{name}" for name in figures.DEFAULT_LABELS]
+             + [f"ep.{name}" for name in display.EP_COLUMNS[1:]] + ["setting_a", "setting_b"])
+    missing = [key for key in built if f"sandbox.{key}" not in catalog(lang)]
+    assert not missing, missing
 
 
 def run_ok(at) -> AppTest:
@@ -80,7 +86,7 @@ def test_preset_picker_applies_the_preset_and_writes_the_url():
 @pytest.mark.parametrize("params, message", [
     ({"sb.top_k": "9"}, "top_k (9) must be <= num_experts (8)"),
     ({"sb.ep": "16"}, "ep_size (16) must be <= num_experts (8)"),
-    ({"sb.cf": "0.0"}, "capacity_factor (0.0) must be > 0"),
+    ({"sb.cf": "0.0"}, "capacity_factor (0.0) must be a finite number > 0"),
     ({"sb.router": "switch"}, "top_k (2) must be 1 for the switch router"),
 ])
 def test_impossible_setting_shows_the_constraint(params, message):
@@ -155,3 +161,10 @@ def test_expert_parallel_run_from_the_page():
     result = at.session_state["sb.ep_result"]
     assert result.matches and result.world_size == 2
     assert any("Matches the single-process layer" in s.value for s in at.success)
+
+
+def test_unknown_preset_in_the_url_is_named_with_the_known_ones():
+    at = open_page("zh", preset="mixtral-8x22b")
+    warnings = [w.value for w in at.warning]
+    assert any("mixtral-8x22b" in w and "deepseek-v3" in w for w in warnings), warnings
+    assert at.metric, "the default settings are still simulated"

@@ -74,6 +74,29 @@ def test_expert_choice_is_balanced_and_counts_tokens_without_expert():
     assert result.load_cv == 0.0 and result.aux_loss == 0.0
     assert result.num_slots == 8 * result.capacity
     assert 0 < result.tokens_without_expert < 1024
+    assert result.notes == []
+
+
+@pytest.mark.parametrize("router, capacity_factor", [("expert_choice", 8.0), ("topk_softmax", 4.0)])
+def test_a_capacity_of_every_token_is_noted(router, capacity_factor):
+    # expert choice: each expert takes every token; token choice: no expert can overflow
+    result = simulate(num_tokens=256, num_experts=8, top_k=2, router=router, capacity_factor=capacity_factor)
+    assert result.capacity == 256 and result.dropped_tokens == 0
+    assert result.notes == ["capacity_covers_every_token"]
+
+
+def test_hash_routing_has_no_balance_losses_and_no_hot_expert():
+    result = simulate(num_tokens=1024, router="hash", skew="hot-expert", hot_bias=20.0, capacity_factor=None)
+    assert result.aux_loss == 0.0 and result.z_loss == 0.0
+    assert result.max_mean_load < 1.5  # the logit bias does not reach a router that ignores logits
+
+
+def test_tokens_by_ranks_reached_counts_every_token():
+    result = simulate(num_tokens=500, num_experts=8, top_k=2, ep_size=4, capacity_factor=None)
+    assert sum(result.tokens_by_ranks_reached) == 500 and len(result.tokens_by_ranks_reached) == 5
+    assert result.tokens_by_ranks_reached[0] == 0 and sum(result.tokens_by_ranks_reached[3:]) == 0  # k = 2
+    one_rank = simulate(num_tokens=500, num_experts=8, top_k=2, ep_size=1, capacity_factor=None)
+    assert one_rank.tokens_by_ranks_reached == [0, 500]
 
 
 def test_same_seed_same_result_and_other_seed_differs():
@@ -93,13 +116,16 @@ def test_weight_histogram_counts_every_valid_slot():
 @pytest.mark.parametrize("settings, message", [
     (dict(top_k=9, num_experts=8), "top_k (9) must be <= num_experts (8)"),
     (dict(ep_size=9, num_experts=8), "ep_size (9) must be <= num_experts (8)"),
-    (dict(capacity_factor=0.0), "capacity_factor (0.0) must be > 0"),
-    (dict(capacity_factor=-1), "capacity_factor (-1) must be > 0"),
+    (dict(capacity_factor=0.0), "capacity_factor (0.0) must be a finite number > 0"),
+    (dict(capacity_factor=-1), "capacity_factor (-1) must be a finite number > 0"),
     (dict(num_tokens=0), "num_tokens (0) must be >= 1"),
     (dict(router="top3"), "router ('top3') must be one of"),
     (dict(router="switch", top_k=2), "top_k (2) must be 1 for the switch router"),
     (dict(drop_policy="random"), "drop_policy ('random') must be one of"),
     (dict(skew="zipf"), "skew ('zipf') must be one of"),
+    (dict(skew="clustered", zipf_exponent=11.0), "zipf_exponent (11.0) must be <= 10.0"),
+    (dict(hot_bias=float("nan")), "hot_bias must be a finite number"),
+    (dict(router="topk_softmax", expert_bias=[0.0] * 8), "expert_bias needs router 'sigmoid_group_limited'"),
     (dict(router="sigmoid_group_limited", num_groups=3), "num_experts (8) must be divisible by num_groups (3)"),
     (dict(router="sigmoid_group_limited", num_groups=4, topk_groups=5), "topk_groups (5) must be <= num_groups (4)"),
 ])

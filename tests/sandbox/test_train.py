@@ -67,9 +67,15 @@ def test_compare_reports_progress_over_all_runs_and_stops_on_cancel():
 @pytest.mark.parametrize("kwargs, message", [
     (dict(balance="dropout"), "balance ('dropout') must be one of"),
     (dict(top_k=9, num_experts=8), "top_k (9) must be <= num_experts (8)"),
-    (dict(steps=0), "steps (0) must be an int in [1, 5000]"),
-    (dict(capacity_factor=0), "capacity_factor (0) must be > 0"),
+    (dict(steps=0), "steps (0) must be >= 1"),
+    (dict(steps=5001), "steps (5001) must be <= 5000"),
+    (dict(steps=2.5), "steps must be an int, got 2.5"),
+    (dict(num_clusters=1025), "num_clusters (1025) must be <= 1024"),
+    (dict(capacity_factor=0), "capacity_factor (0) must be a finite number > 0"),
+    (dict(lr=float("inf")), "lr (inf) must be a finite number > 0"),
     (dict(aux_coef=-1.0), "aux_coef (-1.0) must be >= 0"),
+    (dict(zipf_exponent=float("nan")), "zipf_exponent must be a finite number"),
+    (dict(hot_bias=51.0), "hot_bias (51.0) must be <= 50.0"),
 ])
 def test_bad_settings_name_the_constraint(kwargs, message):
     with pytest.raises(ValueError) as error:

@@ -1,0 +1,114 @@
+"""The sandbox page's widget state <-> simulate / train / EP settings: keys (= URL parameters), defaults, presets."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from moe_core import ROUTERS
+
+from .presets import DEFAULT_SETTINGS, DEFAULT_TRAIN, PRESETS
+
+# Widget keys are the URL's query parameters (bind="query-params"); option names, not translated labels, go into the
+# URL, so a link works in any language.
+A_KEYS = {"sb.tokens": "num_tokens", "sb.experts": "num_experts", "sb.top_k": "top_k", "sb.router": "router",
+          "sb.cf": "capacity_factor", "sb.drop": "drop_policy", "sb.ep": "ep_size", "sb.skew": "skew",
+          "sb.seed": "seed", "sb.zipf": "zipf_exponent", "sb.hot": "hot_bias", "sb.d_model": "d_model",
+          "sb.scale": "router_scale", "sb.groups": "num_groups", "sb.topk_groups": "topk_groups",
+          "sb.rsf": "routed_scaling_factor"}
+B_PREFIX = "sb.b."  # setting B's widgets: the A key with this prefix (same default)
+B_KEYS = {"sb.b.experts": "num_experts", "sb.b.top_k": "top_k", "sb.b.router": "router", "sb.b.cf": "capacity_factor",
+          "sb.b.drop": "drop_policy", "sb.b.ep": "ep_size"}
+TRAIN_KEYS = {"sb.balances": "balances", "sb.steps": "steps", "sb.train_zipf": "zipf_exponent",
+              "sb.train_hot": "hot_bias", "sb.aux_coef": "aux_coef"}
+FLOAT_SETTINGS = ("zipf_exponent", "hot_bias", "router_scale", "routed_scaling_factor")
+DROPLESS_CAPACITY_FACTOR = 1.25  # what the (disabled) capacity field shows while dropless is on
+
+TOKEN_CHOICES = [256, 1024, 4096, 16384]
+ROUTER_NAMES = sorted(ROUTERS)
+STEP_CHOICES = [50, 100, 200, 300, 500]
+AUX_COEF_CHOICES = [1e-3, 1e-2, 1e-1, 1.0]
+EP_WORLD_SIZES = [2, 3, 4]           # local processes of the expert-parallel run
+EP_TOKENS = [64, 128, 256, 512]      # tokens per rank
+EP_TOKENS_DEFAULT = 128
+
+
+def widget_values(settings: Mapping, train: Mapping) -> dict:
+    """Session-state values of every widget for simulate / train settings (capacity None -> the dropless toggle)."""
+    values = {key: settings[name] for key, name in A_KEYS.items()}
+    dropless = settings["capacity_factor"] is None
+    values["sb.dropless"] = dropless
+    values["sb.cf"] = DROPLESS_CAPACITY_FACTOR if dropless else settings["capacity_factor"]
+    values.update({key: train[name] for key, name in TRAIN_KEYS.items()})
+    return values
+
+
+# Every widget's default is the default setting: a bound widget leaves the URL when it holds its default, so the URL
+# carries exactly what differs from the defaults.
+DEFAULTS = widget_values(DEFAULT_SETTINGS, DEFAULT_TRAIN)
+
+
+def default(key: str):
+    """The default value of a widget; setting B's widgets share setting A's defaults."""
+    return DEFAULTS[key.replace(B_PREFIX, "sb.")]
+
+
+def default_index(options: list, key: str) -> int:
+    """The position of a widget's default among its options (selectbox index)."""
+    return options.index(default(key))
+
+
+def preset_values(preset_id: str, skip: Iterable[str] = ()) -> dict:
+    """The widget values a preset sets, except the keys in `skip` (those the URL already gives)."""
+    preset = PRESETS[preset_id]
+    values = widget_values(preset.simulate_settings(), preset.train_settings())
+    skip = set(skip)
+    return {key: value for key, value in values.items() if key not in skip}
+
+
+def url_preset_step(url_preset: str | None, applied: str | None) -> str | None:
+    """What ?preset= asks for: "unknown" (no such preset), "apply" (not applied yet in this session) or None.
+
+    A preset applies once per session; settings the URL gives as well win, so a shared, tweaked view reproduces.
+    """
+    if not url_preset:
+        return None
+    if url_preset not in PRESETS:
+        return "unknown"
+    return "apply" if applied != url_preset else None
+
+
+def settings_from_state(state: Mapping, b_side: bool = False) -> dict:
+    """simulate() arguments from the widget state; b_side: setting B (A's values for what B does not set).
+
+    A widget that is not drawn (the Zipf slider of uniform input) has no state: its default stands in.
+    """
+    settings = {name: state.get(key, DEFAULTS[key]) for key, name in A_KEYS.items()}
+    prefix = B_PREFIX if b_side else "sb."
+    if b_side:
+        settings.update({name: state.get(key, default(key)) for key, name in B_KEYS.items()})
+    dropless = state.get(prefix + "dropless", DEFAULTS["sb.dropless"])
+    settings["capacity_factor"] = None if dropless else float(state.get(prefix + "cf", DEFAULTS["sb.cf"]))
+    for name in FLOAT_SETTINGS:
+        settings[name] = float(settings[name])
+    return settings
+
+
+def train_settings_from_state(state: Mapping, seed: int) -> tuple[list[str], dict]:
+    """(balance methods, the other train.compare arguments) from the training widgets; seed is setting A's."""
+    balances = list(state.get("sb.balances", DEFAULTS["sb.balances"]))
+    kwargs = dict(steps=state.get("sb.steps", DEFAULTS["sb.steps"]), seed=int(seed),
+                  zipf_exponent=float(state.get("sb.train_zipf", DEFAULTS["sb.train_zipf"])),
+                  hot_bias=float(state.get("sb.train_hot", DEFAULTS["sb.train_hot"])),
+                  aux_coef=float(state.get("sb.aux_coef", DEFAULTS["sb.aux_coef"])))
+    return balances, kwargs
+
+
+def train_key(balances: Iterable[str], kwargs: Mapping) -> str:
+    """Identifies a training request: stored curves under another key are from earlier settings."""
+    return repr((sorted(balances), sorted(kwargs.items())))
+
+
+def ep_run_settings(settings: Mapping) -> dict:
+    """run_expert_parallel's layer arguments from simulate() settings (the hot expert's bias only for that input)."""
+    return dict(num_experts=settings["num_experts"], top_k=settings["top_k"], router=settings["router"],
+                capacity_factor=settings["capacity_factor"], drop_policy=settings["drop_policy"],
+                seed=settings["seed"], hot_bias=settings["hot_bias"] if settings["skew"] == "hot-expert" else 0.0)
