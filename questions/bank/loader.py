@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 import difflib
-import hashlib
-import json
-import os
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence, Union
 
-import pydantic
 import yaml
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from questions.languages import LANGUAGES
-from .schema import QUESTION_FIELDS, TOPICS, Question
+from .cache import cache_entry, code_fingerprint, default_cache_dir, read_entry, write_entry
+from .schema import TOPICS, Question
 
 BANK_DIR = Path(__file__).resolve().parent
 # The C parser is ~10x faster than the pure-Python one; fall back when PyYAML was built without libyaml.
@@ -175,14 +173,23 @@ def _error_message(error: dict[str, Any], loc: Sequence[Any], known_fields: Sequ
     return message.removeprefix("Value error, ")
 
 
+def _model_in(annotation: Any) -> Optional[type[BaseModel]]:
+    """The pydantic model an annotation holds, looking through Optional, list and Annotated: LocalText for
+    Optional[list[LocalText]], None for str or a Literal."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next(filter(None, map(_model_in, typing.get_args(annotation))), None)
+
+
 def _known_fields_at(loc: Sequence[Any]) -> Sequence[str]:
-    """Field names allowed at the mapping holding loc[-1], for 'did you mean' hints."""
-    names = [part for part in loc[:-1] if isinstance(part, str)]
-    if not names:
-        return QUESTION_FIELDS
-    return {"prompt": LANGUAGES, "answer": LANGUAGES, "key_points": LANGUAGES, "pitfall": LANGUAGES,
-            "options": ("text", "correct", "explanation"), "sources": ("seed", "paper", "ref", "url"),
-            "text": LANGUAGES, "explanation": LANGUAGES}.get(names[-1], ())
+    """Field names allowed at the mapping holding loc[-1], for 'did you mean' hints: read from the schema's models
+    along the location (list indices step into the list's items)."""
+    model: Optional[type[BaseModel]] = Question
+    for part in loc[:-1]:
+        if isinstance(part, str):
+            field_info = model.model_fields.get(part) if model is not None else None
+            model = _model_in(field_info.annotation) if field_info is not None else None
+    return tuple(model.model_fields) if model is not None else ()
 
 
 def _validation_problems(path: str, node: yaml.Node, exc: ValidationError) -> list[BankProblem]:
@@ -295,67 +302,7 @@ def _parse_question(shown: str, stem: str, index: int, item: yaml.Node, loader: 
     out.data.append(data)
 
 
-# ---- cache of parsed files --------------------------------------------------------------------------------------
-# Parsing YAML is most of the load time (libyaml's events become Python objects one by one). A file that loaded
-# without problems is cached as JSON under a key made of its bytes, its name and the code that validated it, so an
-# entry can never be stale: an edited file, schema or loader gets a new key. Entries are validated again on reading,
-# and any unreadable entry is ignored (parsed anew). Disable with MOE_LAB_CACHE=off or load_bank(cache_dir=None).
-_CACHE_FORMAT = 1
-_DEFAULT = object()
-
-
-def default_cache_dir() -> Optional[Path]:
-    """$MOE_LAB_CACHE (a directory, or "off"), else $XDG_CACHE_HOME or ~/.cache, then moe-interview-lab/bank."""
-    configured = os.environ.get("MOE_LAB_CACHE")
-    if configured is not None:
-        return None if configured.strip().lower() in ("", "0", "off", "no", "false") else Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "moe-interview-lab" / "bank"
-
-
-def _code_fingerprint() -> bytes:
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{_CACHE_FORMAT} {pydantic.VERSION} {yaml.__version__}".encode())
-    for module_file in (Path(__file__), Path(__file__).with_name("schema.py")):
-        digest.update(module_file.read_bytes())
-    return digest.digest()
-
-
-def _cache_entry(cache_dir: Path, path: Path, raw: bytes, fingerprint: bytes) -> Path:
-    digest = hashlib.blake2b(raw, digest_size=16, key=fingerprint)
-    digest.update(path.name.encode())
-    return cache_dir / f"{path.stem}-{digest.hexdigest()}.json"
-
-
-_QUESTION_LIST = TypeAdapter(list[Question])
-
-
-def _read_cache(entry: Path) -> Optional[list[tuple[Question, int]]]:
-    """An entry is two JSON lines: the `id` line of each question, then the questions (validated again in Rust
-    straight from the JSON bytes: that is cheaper than building dicts first, and a damaged entry is just a miss)."""
-    try:
-        id_lines_json, questions_json = entry.read_bytes().split(b"\n", 1)
-        id_lines = json.loads(id_lines_json)
-        questions = _QUESTION_LIST.validate_json(questions_json)
-        if len(id_lines) != len(questions) or not all(isinstance(line, int) for line in id_lines):
-            return None
-    except (OSError, ValueError, TypeError):  # ValidationError is a ValueError
-        return None
-    return list(zip(questions, id_lines))
-
-
-def _write_cache(entry: Path, parsed: _FileResult) -> None:
-    id_lines = [id_line for _question, id_line in parsed.questions]
-    payload = json.dumps(id_lines) + "\n" + json.dumps(parsed.data, ensure_ascii=False)  # no raw newline inside
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        for old in entry.parent.glob(f"{entry.name.rsplit('-', 1)[0]}-*.json"):
-            old.unlink(missing_ok=True)  # earlier versions of the same file name
-        temporary = entry.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(payload, encoding="utf-8")
-        os.replace(temporary, entry)
-    except OSError:
-        pass  # a cache that cannot be written only costs time
+_DEFAULT = object()  # load_bank's cache_dir when not given: default_cache_dir()
 
 
 def _load_file(path: Path, cache_dir: Optional[Path], fingerprint: Optional[bytes]) -> _FileResult:
@@ -365,13 +312,13 @@ def _load_file(path: Path, cache_dir: Optional[Path], fingerprint: Optional[byte
         return _FileResult(problems=[BankProblem(str(path), 0, "file", f"cannot read: {exc.strerror or exc}")])
     entry = None
     if cache_dir is not None and fingerprint is not None:
-        entry = _cache_entry(cache_dir, path, raw, fingerprint)
-        cached = _read_cache(entry) if entry.exists() else None
+        entry = cache_entry(cache_dir, path, raw, fingerprint)
+        cached = read_entry(entry) if entry.exists() else None
         if cached is not None:
             return _FileResult(questions=cached)
     parsed = _parse_file(path, raw)
     if entry is not None and not parsed.problems:
-        _write_cache(entry, parsed)
+        write_entry(entry, [id_line for _question, id_line in parsed.questions], parsed.data)
     return parsed
 
 
@@ -398,7 +345,7 @@ def load_bank(path: Union[PathLike, Iterable[PathLike], None] = None, *,
     else:
         paths = list(path)
     cache = default_cache_dir() if cache_dir is _DEFAULT else (Path(cache_dir) if cache_dir is not None else None)
-    fingerprint = _code_fingerprint() if cache is not None else None
+    fingerprint = code_fingerprint() if cache is not None else None
     result = BankLoadResult()
     first_seen: dict[str, tuple[str, int]] = {}
     for entry in paths:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from pathlib import Path
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator,
+                      model_validator)
 from pydantic_core import PydanticCustomError
 
 from questions.languages import LANGUAGES
@@ -18,14 +18,6 @@ TOPICS: tuple[str, ...] = (
 )
 QUESTION_TYPES: tuple[str, ...] = ("open", "choice", "code")
 DIFFICULTIES: tuple[int, ...] = (1, 2, 3)
-# An exercise is a folder questions/exercises/<slug>/ with an exercise.yaml: the folders are the list.
-EXERCISE_SLUGS: tuple[str, ...] = tuple(sorted(
-    folder.name for folder in (Path(__file__).resolve().parent.parent / "exercises").iterdir()
-    if (folder / "exercise.yaml").is_file()))
-# The Sandbox page's presets (sandbox/presets.py; a test keeps the two in step).
-SANDBOX_PRESETS: tuple[str, ...] = (
-    "switch-top1", "gshard-top2", "mixtral-8x7b", "deepseek-v3", "seed000-grouping", "collapse-no-balance",
-)
 # The seed documents in shared/seeds/ a source may cite (the file names are stable identifiers).
 SEED_FILES: tuple[str, ...] = (
     "000_2140d564b5e31594.txt", "001_af5af4a038612498.txt", "002_8e12b2257a568922.txt",
@@ -39,6 +31,17 @@ TAG_RE = re.compile(r"^[a-z0-9][a-z0-9.+_-]*$")
 # A text that still carries an importer placeholder or a damaged character must not pass as finished content.
 TODO_RE = re.compile(r"^\s*TODO\b")
 REPLACEMENT_CHAR = "\ufffd"
+
+
+def _kebab_case(value: str, what: str) -> str:
+    if not KEBAB_RE.match(value):
+        raise ValueError(f"{what} ({value!r}) must be lowercase kebab-case (a-z, 0-9 and single hyphens)")
+    return value
+
+
+# A link to an exercise (questions/exercises/<slug>/) or a sandbox preset (sandbox/presets.py). The bank checks only
+# the form: which ids exist is the other packages' business (tests/questions/bank/test_bank_links.py checks the bank).
+LinkId = Annotated[str, AfterValidator(lambda value: _kebab_case(value, "link"))]
 
 
 def _rule_error(field: str, message: str, **ctx) -> PydanticCustomError:
@@ -124,15 +127,13 @@ class Question(_Strict):
     pitfall: Optional[LocalText] = None
     options: Optional[list[Option]] = None
     sources: list[Source] = Field(min_length=1)
-    exercises: list[Literal[EXERCISE_SLUGS]] = Field(default_factory=list)  # type: ignore[valid-type]
-    sandbox_presets: list[Literal[SANDBOX_PRESETS]] = Field(default_factory=list)  # type: ignore[valid-type]
+    exercises: list[LinkId] = Field(default_factory=list)  # exercise slugs
+    sandbox_presets: list[LinkId] = Field(default_factory=list)  # sandbox preset ids
 
     @field_validator("id")
     @classmethod
     def _kebab_id(cls, value: str) -> str:
-        if not KEBAB_RE.match(value):
-            raise ValueError(f"id ({value!r}) must be lowercase kebab-case (a-z, 0-9 and single hyphens)")
-        return value
+        return _kebab_case(value, "id")
 
     @field_validator("tags")
     @classmethod
@@ -171,7 +172,7 @@ class Question(_Strict):
         for field in ("exercises", "sandbox_presets"):
             values = getattr(self, field)
             if len(set(values)) != len(values):
-                raise _rule_error(field, "{field} repeat an entry", field=field)
+                raise _rule_error(field, "{name} repeat an entry", name=field)
         return self
 
     # ---- helpers for pages -------------------------------------------------------------------------------------
@@ -198,5 +199,3 @@ class Question(_Strict):
         tags = " ".join(self.tags)
         return {lang: "\n".join((self.prompt.get(lang), self.answer.get(lang), tags)).casefold() for lang in LANGUAGES}
 
-
-QUESTION_FIELDS: tuple[str, ...] = tuple(Question.model_fields)

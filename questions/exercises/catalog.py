@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -39,15 +39,16 @@ class Exercise:
     def hint(self, index: int, lang: str) -> str:
         return self.hints[index].get(lang) or self.hints[index]["en"]
 
-    @property
+    # The files are read once per process, like exercise.yaml (the catalog is cached): not on every page rerun.
+    @cached_property
     def starter(self) -> str:
         return (self.path / "starter.py").read_text(encoding="utf-8")
 
-    @property
+    @cached_property
     def reference(self) -> str:
         return (self.path / "reference.py").read_text(encoding="utf-8")
 
-    @property
+    @cached_property
     def seed_buggy(self) -> str | None:
         path = self.path / "seed_buggy.py"
         return path.read_text(encoding="utf-8") if path.exists() else None
@@ -56,7 +57,7 @@ class Exercise:
     def test_file(self) -> Path:
         return self.path / "test_solution.py"
 
-    @property
+    @cached_property
     def tests(self) -> str:
         return self.test_file.read_text(encoding="utf-8")
 

@@ -6,8 +6,11 @@ import json
 import sys
 from pathlib import Path
 
+from questions.languages import LANGUAGES
+
 from . import check_solution, exercises, get_exercise
-from .runner import default_isolation, result_summary
+from .isolation import ISOLATIONS, default_isolation
+from .results import result_summary
 
 
 def _list(args) -> int:
@@ -68,12 +71,12 @@ def _check(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m questions.exercises", description=__doc__)
-    parser.add_argument("--lang", choices=("en", "zh"), default="en")
+    parser.add_argument("--lang", choices=LANGUAGES, default="en")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list the exercises")
     show = sub.add_parser("show", help="print an exercise's prompt")
     show.add_argument("slug")
-    show.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    show.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS)
     show.add_argument("--hints", action="store_true", help="print the hints too")
     start = sub.add_parser("start", help="write the starter code as DIR/solution.py")
     start.add_argument("slug")
@@ -83,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("slug")
     check.add_argument("file")
     check.add_argument("--json", action="store_true", help="print the Exercism v2 result as JSON")
-    check.add_argument("--isolation", choices=("bubblewrap", "limits-only"), default=None,
+    check.add_argument("--isolation", choices=ISOLATIONS, default=None,
                        help=f"default: {default_isolation()} on this machine")
     args = parser.parse_args(argv)
     try:

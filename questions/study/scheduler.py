@@ -3,7 +3,7 @@
 py-fsrs (package `fsrs` 6.x) has no preview API and fuzzes intervals of Review-state cards at random, so calling
 `review_card` again after the user picks a button could save a different interval from the one shown. `preview` runs
 `review_card` once per rating on the current card and the page keeps the returned (Card, ReviewLog) pairs; committing
-`previews[rating]` with `Store.record_review` saves the interval that was on the button.
+`previews[rating]` with `store.reviews.record` saves the interval that was on the button.
 
 fsrs 6 has no "New" state: a never-seen question has no stored card; `preview(None, ...)` starts it from
 `new_card(question_id, now)` whose `card_id` is derived from the question id (stable across sessions and machines).
@@ -15,19 +15,18 @@ from datetime import datetime, timedelta, timezone
 
 from fsrs import Card, Rating, ReviewLog, Scheduler
 
+from questions.languages import LANGUAGES
+
 DESIRED_RETENTION = 0.9
 RATINGS: tuple[Rating, ...] = (Rating.Again, Rating.Hard, Rating.Good, Rating.Easy)
 
 # suggest_rating thresholds on the share of key points ticked (documented in suggest_rating).
 HARD_BELOW = 0.6
 
-_UNITS = {
-    # unit: (seconds, en suffix, zh suffix)
-    "minute": (60, "m", "分钟"),
-    "hour": (3600, "h", "小时"),
-    "day": (86400, "d", "天"),
-    "month": (30 * 86400, "mo", "个月"),
-    "year": (365 * 86400, "y", "年"),
+# The unit suffix of an interval on a grade button, per language (one entry for each of LANGUAGES).
+UNIT_SUFFIXES = {
+    "en": {"minute": "m", "hour": "h", "day": "d", "month": "mo", "year": "y"},
+    "zh": {"minute": "分钟", "hour": "小时", "day": "天", "month": "个月", "year": "年"},
 }
 
 
@@ -84,10 +83,11 @@ def format_interval(now: datetime, due: datetime, lang: str = "en") -> str:
     """The time until `due` as Anki shows it on a button: "10m", "5h", "3d", "2mo", "1.2y" (zh: "10分钟", "3天", ...).
 
     Under an hour in minutes (at least 1), under a day in hours, under 30 days in days, under a year in months,
-    then years with one decimal. Whole units are rounded to the nearest; lang is "en" or "zh".
+    then years with one decimal. Whole units are rounded to the nearest; lang is one of LANGUAGES.
     """
-    if lang not in ("en", "zh"):
-        raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang ({lang!r}) must be one of {LANGUAGES}")
+    suffixes = UNIT_SUFFIXES[lang]
     seconds = interval(now, due).total_seconds()
     if seconds < 3600:
         unit, value = "minute", max(1, round(seconds / 60))
@@ -100,13 +100,13 @@ def format_interval(now: datetime, due: datetime, lang: str = "en") -> str:
     else:
         years = seconds / (365 * 86400)
         text = f"{years:.1f}".removesuffix(".0")
-        return text + _UNITS["year"][1 if lang == "en" else 2]
+        return text + suffixes["year"]
     # Rounding can reach the next unit ("60m", "24h", "30d", "12mo"): show it in the next unit instead.
     carry = {"minute": (60, "hour", 1), "hour": (24, "day", 1), "day": (30, "month", 1), "month": (12, "year", 1)}
     limit, next_unit, next_value = carry[unit]
     if value >= limit:
         unit, value = next_unit, next_value
-    return f"{value}{_UNITS[unit][1 if lang == 'en' else 2]}"
+    return f"{value}{suffixes[unit]}"
 
 
 def preview_labels(

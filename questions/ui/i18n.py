@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Optional
 
 import yaml
 
@@ -34,3 +35,13 @@ def t(key: str, lang: str = "en", **fmt) -> str:
     if text is None:
         text = catalog("en").get(key, key)
     return text.format(**fmt) if fmt else text
+
+
+def language_from_locale(locale: Optional[str]) -> str:
+    """The app language for a browser locale such as "zh-CN" or "en-US": Chinese for zh*, else English."""
+    return "zh" if (locale or "").lower().startswith("zh") else "en"
+
+
+def initial_language(from_url: Optional[str], locale: Optional[str]) -> str:
+    """?lang= in the URL wins (a shared link keeps its language), else the browser's locale."""
+    return from_url if from_url in LANGUAGES else language_from_locale(locale)

@@ -1,4 +1,5 @@
-"""Real-browser tests: `streamlit run app.py` driven by Playwright on Debian's Chromium (keyboard practice, language)."""
+"""Real-browser tests: `streamlit run app.py` driven by Playwright on Debian's Chromium (keyboard practice, language,
+Chinese text drawn with real glyphs)."""
 from __future__ import annotations
 
 import os
@@ -12,14 +13,19 @@ from pathlib import Path
 
 import pytest
 
+from questions.languages import LANGUAGE_NAMES
+from questions.store import Store
+from questions.ui.i18n import t
+from questions.ui.routes import PAGES
 from tests.helpers.bank import write_bank
+from tests.helpers.paths import ROOT
 
-from tests.helpers.paths import ROOT  # noqa: E402
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
 STARTUP_SECONDS = 90
 STEP_MS = 30_000
+CJK_FIRST = 0x2E80  # the CJK blocks (radicals, punctuation, ideographs) start here
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed; .ci/run installs it")
@@ -87,7 +93,7 @@ def open_app(page, url: str) -> None:
 def test_practise_one_card_with_the_keyboard_then_reload(server, browser):
     from playwright.sync_api import expect
     from questions.ui.i18n import t
-    from questions.store.db import Store
+    from questions.store import Store
 
     page = browser.new_page(locale="en-US")
     open_app(page, server["url"] + "/?lang=en")
@@ -116,7 +122,7 @@ def test_practise_one_card_with_the_keyboard_then_reload(server, browser):
     expect(page.get_by_text(re.compile(r"^Reviewed today: "))).to_have_text(
         t("practice.stats", "en", reviewed=1, due=0, new=5), timeout=STEP_MS)
 
-    logs = Store(server["db"]).review_logs("default")
+    logs = Store(server["db"]).reviews.logs("default")
     assert [(log["rating"], log["source"], log["answer_text"]) for log in logs] == [
         (3, "practice", "softmax over 2 selected logits")]
 
@@ -128,7 +134,7 @@ def test_switch_language_in_the_sidebar(server, browser):
     open_app(page, server["url"] + "/")
     expect(page.get_by_role("heading", name="Practice")).to_be_visible(timeout=STEP_MS)
     page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first.click()
-    page.get_by_role("option", name="中文").click()
+    page.get_by_role("option", name=LANGUAGE_NAMES["zh"]).click()
     expect(page.get_by_role("heading", name="练习")).to_be_visible(timeout=STEP_MS)
     expect(page.get_by_role("button", name=re.compile("显示答案"))).to_be_visible(timeout=STEP_MS)
     expect(page).to_have_url(re.compile(r"[?&]lang=zh"), timeout=STEP_MS)
@@ -145,3 +151,39 @@ def test_browser_locale_sets_the_default_language(server, browser):
     open_app(page, server["url"] + "/quiz")
     expect(page.get_by_role("heading", name="测验")).to_be_visible(timeout=STEP_MS)
     context.close()
+
+
+# Draws each character of `text` alone on a canvas in the element's font (at 32 px) and returns one fingerprint per
+# character (its alpha channel), plus the fingerprint of a private-use character that no font draws: the tofu box.
+GLYPH_FINGERPRINTS_JS = """async ([element, text]) => {
+    await document.fonts.ready;
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 48;
+    const context = canvas.getContext("2d");
+    context.font = "32px " + getComputedStyle(element).fontFamily;
+    const draw = (character) => {
+        context.clearRect(0, 0, 48, 48);
+        context.fillText(character, 4, 38);
+        return Array.from(context.getImageData(0, 0, 48, 48).data.filter((_, i) => i % 4 === 3)).join(",");
+    };
+    return {glyphs: Array.from(text).map(draw), tofu: draw("\\uE000"), blank: draw(" ")};
+}"""
+
+
+def test_chinese_labels_are_drawn_with_real_glyphs(server, browser):
+    """Without a CJK font Chromium draws every Chinese character as the same empty box (tofu): then the characters'
+    fingerprints coincide with each other and with the box of a character no font has. .ci/run installs
+    fonts-noto-cjk."""
+    page = browser.new_page(locale="zh-CN")
+    open_app(page, server["url"] + "/?lang=zh")
+    labels = [t(route.title_key, "zh") for route in PAGES]
+    link = page.locator("[data-testid='stSidebarNav']").get_by_text(labels[0], exact=True)
+    link.wait_for(timeout=STEP_MS)
+    text = "".join(dict.fromkeys(character for label in labels for character in label if ord(character) >= CJK_FIRST))
+    assert len(text) >= 8, text  # enough distinct Chinese characters for the comparison to mean something
+    drawn = page.evaluate(GLYPH_FINGERPRINTS_JS, [link.element_handle(), text])
+    glyphs = dict(zip(text, drawn["glyphs"]))
+    empty_or_tofu = "".join(character for character, glyph in glyphs.items()
+                            if glyph in (drawn["blank"], drawn["tofu"]))
+    assert not empty_or_tofu, f"drawn as nothing or as tofu boxes: {empty_or_tofu}; install a CJK font (fonts-noto-cjk)"
+    assert len(set(glyphs.values())) == len(text), "distinct Chinese characters were drawn alike (tofu boxes)"

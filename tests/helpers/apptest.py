@@ -1,4 +1,5 @@
-"""The one AppTest factory (app.py with language, locale and time zone preset) and a reader of visible text."""
+"""The one AppTest factory (app.py with language, locale and time zone preset), a run that fails on page errors, and a
+reader of visible text."""
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
@@ -16,6 +17,13 @@ def app_test(lang: str | None = None, locale: str = "en-US", timeout: float = TI
         at.query_params["lang"] = lang
     for name, value in query.items():
         at.query_params[name] = value
+    return at
+
+
+def run_ok(target) -> AppTest:
+    """Run the app (an AppTest, or a widget after an interaction) and fail on any exception in the page."""
+    at = target.run()
+    assert not at.exception, [exception.value for exception in at.exception]
     return at
 
 

@@ -53,6 +53,8 @@ FIXTURE_BANK = {
     ],
 }
 
+FIXTURE_IDS = [question["id"] for questions in FIXTURE_BANK.values() for question in questions]
+
 
 def write_bank(directory: Path, bank: dict[str, list[dict]] = FIXTURE_BANK) -> Path:
     directory.mkdir(parents=True, exist_ok=True)

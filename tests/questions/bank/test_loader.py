@@ -4,7 +4,7 @@ import json
 import pytest
 
 from questions import BankProblem, filter_questions, load_bank
-from questions.bank.loader import default_cache_dir
+from questions.bank.cache import default_cache_dir
 
 from tests.helpers.bank import question_yaml
 
@@ -61,6 +61,19 @@ def test_unknown_field_is_named_with_a_suggestion(tmp_path):
     problem = only_problem(load(tmp_path))
     assert (problem.line, problem.field) == (16, "pitfal")
     assert "unknown field 'pitfal'" in problem.message and "did you mean 'pitfall'" in problem.message
+
+
+@pytest.mark.parametrize("replace, field, hint", [
+    ("ref: Q4}", "sources[0].papre", "did you mean 'paper'"),
+    ("{zh: 二, en: two}", "key_points[1].eng", "did you mean 'en'"),
+    ("prompt: {zh: 为什么, en: Why?}", "prompt.fr", "allowed: zh, en"),
+])
+def test_unknown_nested_field_is_named_with_the_fields_of_its_mapping(tmp_path, replace, field, hint):
+    key = field.rsplit(".", 1)[1]
+    text = question_yaml().replace(replace, replace[:-1] + f", {key}: x}}")
+    write(tmp_path, "routing.yaml", text)
+    problem = only_problem(load(tmp_path))
+    assert problem.field == field and f"unknown field {key!r}" in problem.message and hint in problem.message
 
 
 def test_nested_error_points_at_the_nested_line(tmp_path):

@@ -1,4 +1,6 @@
-"""Honesty of every exercise: the reference (moe_core) passes its tests, the starter and the seed's code fail them."""
+"""Honesty of every exercise: the reference (moe_core) passes its tests, the starter and the seed's code fail them.
+(Links from exercises to bank questions and sandbox presets: tests/questions/bank/test_bank_links.py.)"""
+import ast
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -14,7 +16,6 @@ REQUIRED = {
     "fix-simple-moe": ["SimpleMoE"], "aux-free-bias": ["update_expert_bias"], "a2a-splits": ["all_to_all_splits"],
     "group-limited-routing": ["group_limited_topk"],
 }
-PRESETS = {"switch-top1", "gshard-top2", "mixtral-8x7b", "deepseek-v3", "seed000-grouping", "collapse-no-balance"}
 SLUGS = [e.slug for e in exercises()]
 
 
@@ -40,6 +41,19 @@ def _failures(result):
     return {t["name"]: t["message"] for t in result["tests"] if t["status"] != "pass"}
 
 
+def _defined_names(code: str) -> set[str]:
+    """Names a module defines at top level: functions, classes, imported names and assignments."""
+    names = set()
+    for node in ast.parse(code).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.ImportFrom):
+            names.update(alias.asname or alias.name for alias in node.names)
+        elif isinstance(node, ast.Assign):
+            names.update(target.id for target in node.targets if isinstance(target, ast.Name))
+    return names
+
+
 def test_required_exercises_exist_with_their_functions():
     assert len(SLUGS) >= 12
     for slug, names in REQUIRED.items():
@@ -51,9 +65,11 @@ def test_exercise_metadata_is_complete(slug):
     exercise = get_exercise(slug)
     assert exercise.title["en"] and exercise.title["zh"] and exercise.prompt["en"] and exercise.prompt["zh"]
     assert len(exercise.hints) >= 2
-    assert set(exercise.sandbox_presets) <= PRESETS
+    assert all(hint["en"].strip() and hint["zh"].strip() for hint in exercise.hints)
+    starter, reference = _defined_names(exercise.starter), _defined_names(exercise.reference)
     for name in exercise.functions:
-        assert f"{name}" in exercise.starter, f"{slug}: the starter must define {name}"
+        assert name in starter, f"{slug}: the starter must define {name}"
+        assert name in reference, f"{slug}: the reference must define {name}"
     assert [title for title, _ in reference_sources(exercise)][1:], f"{slug}: the reference must use moe_core"
 
 
@@ -98,7 +114,7 @@ def test_missing_field_is_reported_with_the_file(tmp_path):
         load_exercise(folder)
 
 
-def test_locale_catalogs_have_the_same_keys():
-    en = yaml.safe_load((EXERCISES_DIR.parent / "locales" / "en" / "exercises.yaml").read_text(encoding="utf-8"))
-    zh = yaml.safe_load((EXERCISES_DIR.parent / "locales" / "zh" / "exercises.yaml").read_text(encoding="utf-8"))
-    assert set(en) == set(zh)
+def test_defined_names_are_top_level_definitions_only():
+    code = "from moe_core import z_loss as zl\nimport torch\nclass A: pass\nb = 1\n\ndef f():\n    inner = 2\n# g\n"
+    assert _defined_names(code) == {"zl", "A", "b", "f"}
+

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from questions.exercises.runner import RunLimits, bwrap_path, leftover_processes, run_tests
+from questions.exercises.isolation import RunLimits, bwrap_path, leftover_processes
+from questions.exercises.runner import run_tests
 
 MODES = [
     pytest.param("bubblewrap", marks=pytest.mark.skipif(bwrap_path() is None,

@@ -1,6 +1,6 @@
 """Benchmark (not a test): median Practice rerun time in AppTest with a generated 2,000-question bank.
 
-Run: .venv/bin/python tests/app/bench_practice.py [--questions 2000] [--reruns 30]
+Run from the repository root: .venv/bin/python -m tests.questions.pages.bench_practice [--questions 2000] [--reruns 30]
 Prints the median and p90 of plain reruns, of "Show answer" reruns and of a filtered (search) rerun; the target is
 a median under 200 ms. Also prints the bank load time (cold, uncached) and one filter pass.
 """
@@ -9,17 +9,13 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from tests.helpers.paths import ROOT  # noqa: E402
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from tests.helpers.bank import choice_question, open_question, write_bank  # noqa: E402
-from questions.bank.schema import TOPICS  # noqa: E402
+from questions.bank.schema import TOPICS
+from tests.helpers.apptest import app_test
+from tests.helpers.bank import choice_question, open_question, write_bank
 
 
 def generated_bank(count: int) -> dict[str, list[dict]]:
@@ -60,7 +56,6 @@ def main() -> None:
     os.environ["MOE_LAB_DB"] = str(workdir / "progress.sqlite3")
 
     from questions.bank.loader import filter_questions, load_bank
-    from streamlit.testing.v1 import AppTest
 
     load_ms = timed(lambda: load_bank(bank_dir))
     result = load_bank(bank_dir)
@@ -68,8 +63,7 @@ def main() -> None:
     filter_ms = timed(lambda: filter_questions(result.questions, search="capacity", difficulties=[2]))
     print(f"bank: {args.questions} questions; load_bank {load_ms:.0f} ms (uncached); filter {filter_ms:.1f} ms")
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.context = {"locale": "en-US", "timezone": "UTC"}
+    at = app_test()
     first_ms = timed(at.run)
     assert not at.exception, at.exception
     print(f"first run (imports, bank parse, DB create) {first_ms:.0f} ms")

@@ -5,8 +5,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from fsrs import Card, Rating, State
 
+from questions.languages import LANGUAGES
 from questions.study.scheduler import (
     RATINGS,
+    UNIT_SUFFIXES,
     build_scheduler,
     card_id_for,
     format_interval,
@@ -15,7 +17,7 @@ from questions.study.scheduler import (
     preview_labels,
     suggest_rating,
 )
-from questions.store.db import Store
+from questions.store import Store
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -78,11 +80,11 @@ def test_shown_interval_is_saved_interval_with_fuzzing(tmp_path):
         question_id = f"routing-{attempt}"
         previews = preview(card, question_id, review_time, scheduler=scheduler)
         shown = preview_labels(previews, review_time, "en")[Rating.Good]
-        store.record_review("p", question_id, *previews[Rating.Good])
-        saved = store.get_card("p", question_id)
+        store.reviews.record("p", question_id, *previews[Rating.Good])
+        saved = store.reviews.card("p", question_id)
         assert saved.due == previews[Rating.Good][0].due
         assert format_interval(review_time, saved.due, "en") == shown
-        assert store.review_logs("p")[-1]["rating"] == 3
+        assert store.reviews.logs("p")[-1]["rating"] == 3
 
 
 @pytest.mark.parametrize(
@@ -104,6 +106,11 @@ def test_shown_interval_is_saved_interval_with_fuzzing(tmp_path):
 def test_format_interval(delta, en, zh):
     assert format_interval(NOW, NOW + delta, "en") == en
     assert format_interval(NOW, NOW + delta, "zh") == zh
+
+
+def test_every_language_has_interval_units():
+    assert set(UNIT_SUFFIXES) == set(LANGUAGES)
+    assert all(format_interval(NOW, NOW + timedelta(days=3), lang).startswith("3") for lang in LANGUAGES)
 
 
 def test_format_interval_rejects_unknown_language_and_naive_times():

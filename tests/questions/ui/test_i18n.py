@@ -1,4 +1,5 @@
-"""The UI catalogs: both languages define the same keys, no text is empty, placeholders match, t() formats."""
+"""The UI catalogs: both languages define the same keys, no text is empty, placeholders match, t() formats; the
+language a browser gets."""
 from __future__ import annotations
 
 import string
@@ -7,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from questions.ui.i18n import LANGUAGES, LOCALES_DIR, catalog, t
+from questions.ui.i18n import LANGUAGES, LOCALES_DIR, catalog, initial_language, language_from_locale, t
 
 
 def _placeholders(text: str) -> set[str]:
@@ -45,3 +46,14 @@ def test_t_formats_and_shows_missing_keys():
     assert t("no.such.key", "zh") == "no.such.key"
     with pytest.raises(ValueError, match="lang"):
         catalog("fr")
+
+
+def test_language_from_the_browser_locale():
+    assert language_from_locale("zh-Hans-CN") == "zh"
+    assert language_from_locale("de-DE") == "en" and language_from_locale(None) == "en"
+
+
+def test_the_url_language_wins_over_the_locale_when_it_is_one_of_ours():
+    assert initial_language("en", "zh-CN") == "en"
+    assert initial_language(None, "zh-CN") == "zh"
+    assert initial_language("fr", "en-US") == "en"

@@ -1,0 +1,66 @@
+"""Multiple-choice quizzes: drawing a set, grading it, explaining every option, and the score history."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Optional, Sequence
+
+from questions.bank.schema import Question
+
+HISTORY_ROWS = 50  # quizzes listed in the history, newest first
+
+
+def choice_is_correct(correct_indices: Iterable[int], selected: Iterable[int]) -> bool:
+    """A choice question is right when exactly the correct options are selected."""
+    return set(correct_indices) == set(selected)
+
+
+def choice_questions(questions: Iterable[Question]) -> list[Question]:
+    """The bank's multiple-choice questions, in bank order."""
+    return [question for question in questions if question.type == "choice"]
+
+
+def quiz_pool(questions: Iterable[Question], topic: Optional[str]) -> list[str]:
+    """The ids a quiz on `topic` draws from (every question when `topic` is empty)."""
+    return [question.id for question in questions if not topic or question.topic == topic]
+
+
+def draw_quiz(questions: Iterable[Question], topic: Optional[str], size: int,
+              rng: Optional[random.Random] = None) -> dict:
+    """A new quiz: `size` random ids of the pool (fewer when the pool is smaller), not yet graded."""
+    pool = quiz_pool(questions, topic)
+    ids = (rng or random.Random()).sample(pool, min(size, len(pool)))
+    return {"topic": topic or None, "ids": ids, "result": None}
+
+
+def grade_quiz(questions: Sequence[Question], answers: Mapping[str, list[int]]) -> dict:
+    """{"answers", "score", "total"}: one point per question answered with exactly its correct options."""
+    score = sum(choice_is_correct(question.correct_option_indices(), answers.get(question.id, []))
+                for question in questions)
+    return {"answers": dict(answers), "score": score, "total": len(questions)}
+
+
+@dataclass(frozen=True)
+class OptionVerdict:
+    """One option after grading: ✅ correct, ❌ chosen but wrong, ▫️ neither."""
+    index: int
+    correct: bool
+    chosen: bool
+
+    @property
+    def mark(self) -> str:
+        return "✅" if self.correct else ("❌" if self.chosen else "▫️")
+
+
+def option_verdicts(question: Question, chosen: Iterable[int]) -> list[OptionVerdict]:
+    """Every option of `question` marked against the chosen indices."""
+    picked = set(chosen)
+    return [OptionVerdict(index, option.correct, index in picked) for index, option in enumerate(question.options)]
+
+
+def quiz_history(results: Sequence[dict], limit: int = HISTORY_ROWS) -> list[dict]:
+    """The last `limit` stored quizzes, newest first: taken_at, topic (None: all topics), score, total, percent."""
+    return [{"taken_at": result["taken_at"], "topic": result["topic"], "score": result["score"],
+             "total": result["total"],
+             "percent": round(100 * result["score"] / result["total"]) if result["total"] else 0}
+            for result in reversed(results[-limit:])]

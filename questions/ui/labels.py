@@ -1,0 +1,56 @@
+"""How pages name things: topics, difficulties, ratings, sources, elapsed time and saved times, in the UI language."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from questions.ui.i18n import t
+
+
+def topic_label(topic: str, language: str) -> str:
+    """The topic's name in `language`; a topic the catalog does not know shows its id."""
+    key = f"app.topic.{topic}"
+    label = t(key, language)
+    return topic if label == key else label
+
+
+def topic_or_all_label(topic: str | None, language: str) -> str:
+    """topic_label, or "All topics" for no topic (the selectors' and the histories' "all" entry)."""
+    return topic_label(topic, language) if topic else t("app.topic_all", language)
+
+
+def difficulty_label(difficulty: int, language: str) -> str:
+    """1 -> "easy", 2 -> "medium", 3 -> "hard" (in `language`)."""
+    return t(f"app.difficulty_{int(difficulty)}", language)
+
+
+def rating_label(rating: int, language: str) -> str:
+    """1-4 (or an fsrs.Rating) -> "Again", "Hard", "Good", "Easy" (in `language`)."""
+    return t(f"app.rating_{int(rating)}", language)
+
+
+def format_source(source: Any, language: str) -> str:
+    """One source as a line: "Fedus et al. 2021, Switch Transformers (Sec. 2.2)" or "seed 001_... (Q4)"."""
+    get = source.get if isinstance(source, dict) else (lambda name: getattr(source, name, None))
+    parts = []
+    if get("paper"):
+        parts.append(str(get("paper")))
+    if get("seed"):
+        parts.append(t("practice.source_seed", language, seed=get("seed")))
+    text = ", ".join(parts)
+    if get("ref"):
+        text += f" ({get('ref')})"
+    if get("url"):
+        text = f"[{text}]({get('url')})"
+    return text
+
+
+def format_elapsed(seconds: float) -> str:
+    """12 -> "0:12", 754 -> "12:34" (minutes:seconds; negative counts as 0)."""
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def format_taken_at(stored: str) -> str:
+    """A stored UTC ISO time as the histories show it: "2026-03-01 12:00" (UTC)."""
+    return datetime.fromisoformat(stored).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
