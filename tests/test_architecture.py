@@ -1,0 +1,49 @@
+"""The dependency rules of the layout: the import-linter contracts, and moe_core importing only torch and stdlib."""
+import subprocess
+import sys
+from pathlib import Path
+
+import grimp
+
+from tests.helpers.paths import ROOT
+
+
+def test_import_linter_contracts_are_kept():
+    lint_imports = Path(sys.executable).parent / "lint-imports"  # installed beside this Python (tests/requirements)
+    done = subprocess.run([str(lint_imports), "--no-cache", str(ROOT / ".importlinter")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "broken" in done.stdout and " 0 broken" in done.stdout
+
+
+def external_imports(package: str) -> set[str]:
+    """The top-level names of every package outside `package` that a module of `package` imports."""
+    graph = grimp.build_graph(package, include_external_packages=True)
+    external = {module for module in graph.modules if not module.startswith(package)}
+    return {module.split(".")[0] for module in external if graph.find_modules_that_directly_import(module)}
+
+
+def test_moe_core_imports_only_torch_and_the_standard_library():
+    allowed = {"torch"} | set(sys.stdlib_module_names)
+    assert external_imports("moe_core") - allowed == set()
+    assert "torch" in external_imports("moe_core")
+
+
+def test_the_external_import_check_sees_third_party_packages():
+    # the same reader on the sandbox must see its third-party imports, or the moe_core check above proves nothing
+    assert {"torch", "plotly"} <= external_imports("sandbox")
+
+
+PAGES = ("questions.pages", "sandbox.page")
+
+
+def is_page(module: str) -> bool:
+    return any(module == page or module.startswith(page + ".") for page in PAGES)
+
+
+def test_no_library_or_feature_module_imports_a_page():
+    graph = grimp.build_graph("moe_core", "questions", "sandbox")
+    upward = sorted((importer, imported) for imported in graph.modules if is_page(imported)
+                    for importer in graph.find_modules_that_directly_import(imported) if not is_page(importer))
+    assert upward == []
+    assert graph.find_modules_that_directly_import("questions.ui.shell")  # the graph holds the pages' imports
