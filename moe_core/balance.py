@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from .checks import check_float, check_tensor
+from .checks import check_float, check_same_rows, check_tensor
 
 
 @torch.no_grad()
@@ -15,8 +15,7 @@ def update_expert_bias(bias: Tensor, tokens_per_expert: Tensor, rate: float = 1e
     """
     check_tensor("bias", bias, ndim=1, floating=True)
     check_tensor("tokens_per_expert", tokens_per_expert, ndim=1)
-    if tokens_per_expert.shape != bias.shape:
-        raise ValueError(f"tokens_per_expert has {tokens_per_expert.shape[0]} entries, bias has {bias.shape[0]}")
+    check_same_rows("tokens_per_expert", tokens_per_expert, "bias", bias)
     check_float("rate", rate, 0)
     load = tokens_per_expert.to(device=bias.device, dtype=torch.float32)
     return bias + (rate * torch.sign(load.mean() - load)).to(bias.dtype)

@@ -3,10 +3,13 @@ the constraint it breaks ("top_k (9) must be <= num_experts (8)")."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
+from typing import TYPE_CHECKING
 
-import torch
-from torch import Tensor
+# torch is imported inside the tensor checks only: the scalar checks serve callers that never touch a tensor (the
+# exercise runner checks one string), and `import moe_core.checks` then costs no torch import (~1.5 s).
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def check_int(name: str, value, low: int | None = None, high: int | None = None, high_name: str | None = None) -> int:
@@ -58,9 +61,23 @@ def check_choice(name: str, value, options: Iterable) -> object:
     return value
 
 
+def check_len(name: str, value: Sized, expected: int, expected_name: str) -> None:
+    """len(value) (a tensor's dim 0, a list's length) must be `expected`: "bias has length 7, expected
+    num_experts (8)"."""
+    if len(value) != expected:
+        raise ValueError(f"{name} has length {len(value)}, expected {expected_name} ({expected})")
+
+
+def check_same_rows(name: str, tensor: Tensor, ref_name: str, ref: Tensor) -> None:
+    """`tensor` must have as many rows (dim 0) as `ref`: "indices has length 4, expected len(x) (3)"."""
+    check_len(name, tensor, len(ref), f"len({ref_name})")
+
+
 def check_tensor(name: str, tensor, ndim: int | None = None, floating: bool = False, integer: bool = False) -> Tensor:
     """`tensor` must be a torch.Tensor, with `ndim` dims, floating point or integer (not bool) as asked."""
-    if not isinstance(tensor, Tensor):
+    import torch
+
+    if not isinstance(tensor, torch.Tensor):
         raise ValueError(f"{name} must be a torch.Tensor, got {type(tensor).__name__}")
     if ndim is not None and tensor.dim() != ndim:
         raise ValueError(f"{name} must have {ndim} dims, got shape {tuple(tensor.shape)}")
@@ -73,6 +90,8 @@ def check_tensor(name: str, tensor, ndim: int | None = None, floating: bool = Fa
 
 def check_logits(name: str, logits, num_experts: int | None = None) -> Tensor:
     """Router logits: [T, E], floating, finite (a NaN/inf logit silently poisons softmax and top-k)."""
+    import torch
+
     check_tensor(name, logits, ndim=2, floating=True)
     if num_experts is not None and logits.shape[1] != num_experts:
         raise ValueError(f"{name} has {logits.shape[1]} experts in dim 1, expected num_experts ({num_experts})")
@@ -80,12 +99,6 @@ def check_logits(name: str, logits, num_experts: int | None = None) -> Tensor:
     if not torch.isfinite(logits.sum()) and not torch.isfinite(logits).all():
         raise ValueError(f"{name} contains NaN or infinite values")
     return logits
-
-
-def check_same_rows(name: str, tensor: Tensor, ref_name: str, ref: Tensor) -> None:
-    """`tensor` must have as many rows (dim 0) as `ref`."""
-    if tensor.shape[0] != ref.shape[0]:
-        raise ValueError(f"{name} has {tensor.shape[0]} rows, expected {ref.shape[0]} (the rows of {ref_name})")
 
 
 def check_expert_ids(name: str, indices, num_experts: int) -> Tensor:

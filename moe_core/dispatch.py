@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .checks import check_choice, check_expert_ids, check_int, check_tensor
+from .checks import check_choice, check_expert_ids, check_int, check_same_rows, check_tensor
 
 ACTIVATIONS = ("swiglu", "gelu", "relu")
 
@@ -24,8 +24,7 @@ def permute(x: Tensor, indices: Tensor, keep: Tensor | None = None, num_experts:
     """
     check_tensor("x", x, ndim=2)
     check_tensor("indices", indices, ndim=2, integer=True)
-    if indices.shape[0] != x.shape[0]:
-        raise ValueError(f"indices has {indices.shape[0]} tokens, x has {x.shape[0]}")
+    check_same_rows("indices", indices, "x", x)
     if num_experts is None:
         num_experts = int(indices.max()) + 1 if indices.numel() else 1
     check_int("num_experts", num_experts, 1)
@@ -57,11 +56,9 @@ def unpermute(y_sorted: Tensor, token_index: Tensor, weights_sorted: Tensor | No
     weighted = y_sorted
     if weights_sorted is not None:
         check_tensor("weights_sorted", weights_sorted, ndim=1)
-        if weights_sorted.shape[0] != y_sorted.shape[0]:
-            raise ValueError(f"weights_sorted has {weights_sorted.shape[0]} rows, y_sorted has {y_sorted.shape[0]}")
+        check_same_rows("weights_sorted", weights_sorted, "y_sorted", y_sorted)
         weighted = y_sorted * weights_sorted.to(y_sorted.dtype).unsqueeze(1)
-    if token_index.shape[0] != y_sorted.shape[0]:
-        raise ValueError(f"token_index has {token_index.shape[0]} rows, y_sorted has {y_sorted.shape[0]}")
+    check_same_rows("token_index", token_index, "y_sorted", y_sorted)
     out = y_sorted.new_zeros(num_tokens, y_sorted.shape[1])
     return out.index_add_(0, token_index, weighted)
 

@@ -14,10 +14,10 @@ import torch
 import torch.distributed as dist
 from torch import Tensor
 
-from .checks import check_int
+from .checks import check_float, check_int
 from .layer import MoEInfo, MoELayer
 from .parallel import ExpertParallelMoE
-from .routers import RouterConfig
+from .routers import RouterConfig, hot_expert_logit_bias
 
 MATCH_TOLERANCE = 1e-4  # max |diff| against the single-process layer (fp32 sums in a different order)
 
@@ -33,7 +33,8 @@ class EPCheckConfig:
     router: str = "topk_softmax"
     capacity_factor: float | None = None  # None = dropless
     drop_policy: str = "position"
-    hot_expert_bias: float = 0.0         # tilts every token towards expert 0 (skews the load)
+    hot_expert_bias: float = 0.0         # added to expert 0's logit (router.logit_bias): skews the load
+    router_scale: float | None = None    # router weight std router_scale / sqrt(d_model); None: MoELayer's init
     num_groups: int = 1                  # sigmoid_group_limited only
     topk_groups: int = 1                 # sigmoid_group_limited only
     empty_rank: int = -1                 # this rank brings no tokens (an edge case)
@@ -48,13 +49,20 @@ class EPCheckConfig:
 
 
 def make_layer(config: EPCheckConfig, device) -> MoELayer:
-    """The layer every rank builds (same seed, same weights)."""
+    """The layer every rank builds (same seed, same weights).
+
+    router_scale and hot_expert_bias set the router as the sandbox's simulate() does: logits of std ~router_scale,
+    and hot_expert_bias added to expert 0's logit.
+    """
     torch.manual_seed(config.seed)
     layer = MoELayer(config.d_model, config.d_ff, config.experts, config.top_k, router=config.router_config(),
                      capacity_factor=config.capacity_factor, drop_policy=config.drop_policy)
+    if config.router_scale is not None:
+        check_float("router_scale", config.router_scale, 0)
+        with torch.no_grad():
+            layer.router.weight.normal_(0.0, config.router_scale / config.d_model ** 0.5)
     if config.hot_expert_bias:
-        with torch.no_grad():  # inputs are made positive, so this tilts every token towards expert 0
-            layer.router.weight[0] += config.hot_expert_bias / config.d_model ** 0.5
+        layer.router.logit_bias = hot_expert_logit_bias(config.experts, config.hot_expert_bias)
     return layer.to(device)
 
 
@@ -64,8 +72,6 @@ def make_inputs(config: EPCheckConfig, world_size: int, device) -> tuple[list[Te
     generator = torch.Generator().manual_seed(config.seed + 1)
     counts = [0 if rank == config.empty_rank else config.tokens for rank in range(world_size)]
     xs = [torch.randn(n, config.d_model, generator=generator) for n in counts]
-    if config.hot_expert_bias:
-        xs = [x.abs() for x in xs]
     ids = [torch.randint(0, 50_000, (n,), generator=generator) for n in counts]
     gs = [torch.randn(n, config.d_model, generator=generator) for n in counts]
     return [x.to(device) for x in xs], [i.to(device) for i in ids], [g.to(device) for g in gs]

@@ -37,7 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--capacity-factor", type=float, default=None, help="omit for dropless")
     parser.add_argument("--drop-policy", default="position", choices=DROP_POLICIES)
     parser.add_argument("--hot-expert-bias", type=float, default=0.0,
-                        help="add this to expert 0's router weight (skews the load)")
+                        help="add this to expert 0's router logit (skews the load)")
+    parser.add_argument("--router-scale", type=float, default=None,
+                        help="router weight std = this / sqrt(d-model), so logits have std ~this (default: the layer's "
+                             "init)")
     parser.add_argument("--num-groups", type=int, default=1, help="sigmoid_group_limited: expert groups")
     parser.add_argument("--topk-groups", type=int, default=1, help="sigmoid_group_limited: groups each token may use")
     parser.add_argument("--empty-rank", type=int, default=-1, help="this rank brings no tokens (an edge case)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from .checks import check_expert_ids, check_logits, check_tensor
+from .checks import check_expert_ids, check_logits, check_same_rows, check_tensor
 
 
 def _load_fraction_dot_probs(probs: Tensor, indices: Tensor, valid: Tensor | None) -> Tensor:
@@ -30,9 +30,7 @@ def switch_aux_loss(router_probs: Tensor, expert_indices: Tensor, valid: Tensor 
     """
     check_tensor("router_probs", router_probs, ndim=2, floating=True)
     check_tensor("expert_indices", expert_indices, ndim=2)
-    if expert_indices.shape[0] != router_probs.shape[0]:
-        raise ValueError(f"expert_indices has {expert_indices.shape[0]} tokens, "
-                         f"router_probs has {router_probs.shape[0]}")
+    check_same_rows("expert_indices", expert_indices, "router_probs", router_probs)
     check_expert_ids("expert_indices", expert_indices, router_probs.shape[1])
     if valid is not None and valid.shape != expert_indices.shape:
         raise ValueError(f"valid shape {tuple(valid.shape)} must equal expert_indices shape "

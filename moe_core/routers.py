@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .capacity import DROP_POLICIES, apply_capacity, expert_capacity
-from .checks import check_bool, check_choice, check_int, check_positive, check_tensor
+from .checks import check_bool, check_choice, check_int, check_positive, check_same_rows, check_tensor
 from .losses import switch_aux_loss, z_loss
 from .routing import (RoutingResult, check_group_limited, expert_choice, hash_routing, noisy_topk,
                       sigmoid_group_limited, switch_top1, topk_softmax)
@@ -56,6 +56,9 @@ class Router(nn.Module):
 
     forward(x [T, d], token_ids [T] or None, capacity_factor) -> RoutingResult before capacity; only routers whose
     choice depends on the capacity factor read it (expert choice). apply_capacity is the router's capacity rule.
+    `logit_bias` (None, or a fixed [E] tensor) is added to every token's logits before the router's own rule: a skewed
+    load for experiments (hot_expert_logit_bias); it is not learned and not in the state_dict. Hash routing reads no
+    logits, so it ignores it.
     """
     kind = ""                              # the key in ROUTERS
     settings: tuple[str, ...] = ()         # the RouterConfig fields this router reads
@@ -73,6 +76,7 @@ class Router(nn.Module):
         self.config = config
         self.d_model, self.num_experts, self.top_k = d_model, num_experts, top_k
         self.weight = nn.Parameter(torch.randn(num_experts, d_model) * 0.02)
+        self.register_buffer("logit_bias", None, persistent=False)
 
     def check_input(self, x: Tensor) -> None:
         check_tensor("x", x, ndim=2, floating=True)
@@ -81,7 +85,8 @@ class Router(nn.Module):
 
     def logits(self, x: Tensor) -> Tensor:
         self.check_input(x)
-        return F.linear(x.float(), self.weight.float())          # [T, E]
+        logits = F.linear(x.float(), self.weight.float())        # [T, E]
+        return logits if self.logit_bias is None else logits + self.logit_bias.float()
 
     def forward(self, x: Tensor, token_ids: Tensor | None = None,
                 capacity_factor: float | None = None) -> RoutingResult:
@@ -177,8 +182,7 @@ class HashRouter(Router):
         self.check_input(x)
         if token_ids is None:
             raise ValueError("token_ids is required for the hash router")
-        if token_ids.shape[0] != x.shape[0]:
-            raise ValueError(f"token_ids has {token_ids.shape[0]} entries, expected one per token ({x.shape[0]})")
+        check_same_rows("token_ids", token_ids, "x", x)
         return hash_routing(token_ids.to(x.device), self.num_experts, self.top_k)
 
 
@@ -201,6 +205,14 @@ class SigmoidGroupLimitedRouter(Router):
 
 ROUTERS: dict[str, type[Router]] = {cls.kind: cls for cls in (
     TopKSoftmaxRouter, NoisyTopKRouter, SwitchRouter, ExpertChoiceRouter, HashRouter, SigmoidGroupLimitedRouter)}
+
+
+def hot_expert_logit_bias(num_experts: int, bias: float, expert: int = 0) -> Tensor:
+    """[E] a router `logit_bias` that adds `bias` to one expert's logit: every token leans towards that expert."""
+    check_int("expert", expert, 0, num_experts - 1)
+    logit_bias = torch.zeros(num_experts)
+    logit_bias[expert] = bias
+    return logit_bias
 
 
 def build_router(config: RouterConfig | str, d_model: int, num_experts: int, top_k: int) -> Router:

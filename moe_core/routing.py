@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .checks import check_int, check_logits, check_positive, check_tensor
+from .checks import check_int, check_len, check_logits, check_positive, check_tensor
 
 
 @dataclass
@@ -158,8 +158,7 @@ def sigmoid_group_limited(logits: Tensor, bias: Tensor, k: int, num_groups: int,
     check_logits("logits", logits)
     num_tokens, num_experts = logits.shape
     check_tensor("bias", bias, ndim=1, floating=True)
-    if bias.shape[0] != num_experts:
-        raise ValueError(f"bias has {bias.shape[0]} entries, expected num_experts ({num_experts})")
+    check_len("bias", bias, num_experts, "num_experts")
     per_group = check_group_limited(num_experts, k, num_groups, topk_groups, routed_scaling_factor)
     scores = logits.float().sigmoid()                            # [T, E]
     choice = scores + bias.detach().float()                      # [T, E] selection only

@@ -14,7 +14,7 @@ from sandbox import settings as widgets
 from sandbox.parallel_run import EPRunError, run_expert_parallel
 from sandbox.presets import PRESETS
 from sandbox.related import question_title, related_questions
-from sandbox.simulate import SKEWS, simulate
+from sandbox.simulate import MAX_D_MODEL, MAX_EXPERTS, SKEWS, simulate
 from sandbox.train import BALANCE_METHODS, compare
 
 URL = {"bind": "query-params"}  # every setting widget writes its value into the URL
@@ -68,7 +68,7 @@ def choice(label: str, options: list, key: str, **kwargs):
 def draw_layer_controls(prefix: str, with_help: bool) -> None:
     """Experts, top-k, router, capacity, drop policy and EP ranks of one setting (prefix "sb." for A, "sb.b." for B)."""
     explain = help_caption if with_help else (lambda key: None)
-    number("experts", prefix + "experts", 1, 1024)
+    number("experts", prefix + "experts", 1, MAX_EXPERTS)
     explain("experts")
     number("top_k", prefix + "top_k", 1, 64)
     explain("top_k")
@@ -97,7 +97,7 @@ def draw_input_controls() -> None:
 
 def draw_advanced_controls() -> None:
     with st.expander(tr("advanced")):
-        number("d_model", "sb.d_model", 1, 1024)
+        number("d_model", "sb.d_model", 1, MAX_D_MODEL)
         st.slider(tr("router_scale"), 0.0, 5.0, widgets.default("sb.scale"), step=0.1, key="sb.scale",
                   help=tr("help.router_scale"), **URL)
         number("num_groups", "sb.groups", 1, 64, help=tr("help.num_groups"))

@@ -3,26 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# The page's defaults; a preset overrides some of them.
-DEFAULT_SETTINGS = dict(num_tokens=4096, d_model=64, num_experts=8, top_k=2, router="topk_softmax",
-                        capacity_factor=1.25, drop_policy="position", ep_size=4, skew="uniform", seed=0,
-                        zipf_exponent=1.2, hot_bias=2.0, router_scale=1.0, num_groups=1, topk_groups=1,
-                        routed_scaling_factor=1.0)
-DEFAULT_TRAIN = dict(balances=["none", "aux", "bias"], steps=200, zipf_exponent=1.2, hot_bias=0.0, aux_coef=1e-2)
-
 
 @dataclass(frozen=True)
 class Preset:
     id: str
     description: dict                            # {"en": ..., "zh": ...}: one line
-    settings: dict                               # simulate() arguments overriding DEFAULT_SETTINGS
-    train: dict = field(default_factory=dict)    # train settings overriding DEFAULT_TRAIN
-
-    def simulate_settings(self) -> dict:
-        return {**DEFAULT_SETTINGS, **self.settings}
-
-    def train_settings(self) -> dict:
-        return {**DEFAULT_TRAIN, **self.train}
+    settings: dict                               # simulate() arguments overriding the defaults (sandbox.settings)
+    train: dict = field(default_factory=dict)    # train() settings overriding the defaults
 
 
 PRESETS: dict[str, Preset] = {preset.id: preset for preset in (

@@ -1,11 +1,38 @@
 """The sandbox page's widget state <-> simulate / train / EP settings: keys (= URL parameters), defaults, presets."""
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Mapping
 
 from moe_core import ROUTERS
 
-from .presets import DEFAULT_SETTINGS, DEFAULT_TRAIN, PRESETS
+from .presets import PRESETS, Preset
+from .simulate import simulate
+from .train import train
+
+
+def keyword_defaults(function, names=None, skip=()) -> dict:
+    """{name: default} of `function`'s parameters `names` (all by default) but `skip`: the defaults stay written once,
+    in the signature."""
+    parameters = inspect.signature(function).parameters
+    return {name: parameters[name].default for name in (names or parameters) if name not in skip}
+
+
+# The page's defaults are simulate()'s and train()'s own; a preset overrides some of them. The page sets every
+# simulate() argument but the cluster count and the selection bias.
+DEFAULT_SETTINGS = keyword_defaults(simulate, skip=("num_clusters", "expert_bias"))
+DEFAULT_TRAIN = {"balances": ["none", "aux", "bias"],
+                 **keyword_defaults(train, ("steps", "zipf_exponent", "hot_bias", "aux_coef"))}
+
+
+def simulate_settings(preset: Preset) -> dict:
+    """Every simulate() setting of a preset: the defaults with the preset's overrides."""
+    return {**DEFAULT_SETTINGS, **preset.settings}
+
+
+def train_settings(preset: Preset) -> dict:
+    """Every training setting of a preset: the defaults with the preset's overrides."""
+    return {**DEFAULT_TRAIN, **preset.train}
 
 # Widget keys are the URL's query parameters (bind="query-params"); option names, not translated labels, go into the
 # URL, so a link works in any language.
@@ -59,7 +86,7 @@ def default_index(options: list, key: str) -> int:
 def preset_values(preset_id: str, skip: Iterable[str] = ()) -> dict:
     """The widget values a preset sets, except the keys in `skip` (those the URL already gives)."""
     preset = PRESETS[preset_id]
-    values = widget_values(preset.simulate_settings(), preset.train_settings())
+    values = widget_values(simulate_settings(preset), train_settings(preset))
     skip = set(skip)
     return {key: value for key, value in values.items() if key not in skip}
 
@@ -108,7 +135,9 @@ def train_key(balances: Iterable[str], kwargs: Mapping) -> str:
 
 
 def ep_run_settings(settings: Mapping) -> dict:
-    """run_expert_parallel's layer arguments from simulate() settings (the hot expert's bias only for that input)."""
+    """run_expert_parallel's layer arguments from simulate() settings: the same router scale and, for the hot-expert
+    input only, the same logit bias on expert 0 (the EP run's tokens are N(0, I) on every skew)."""
     return dict(num_experts=settings["num_experts"], top_k=settings["top_k"], router=settings["router"],
                 capacity_factor=settings["capacity_factor"], drop_policy=settings["drop_policy"],
-                seed=settings["seed"], hot_bias=settings["hot_bias"] if settings["skew"] == "hot-expert" else 0.0)
+                seed=settings["seed"], hot_bias=settings["hot_bias"] if settings["skew"] == "hot-expert" else 0.0,
+                router_scale=settings["router_scale"])

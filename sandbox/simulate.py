@@ -8,8 +8,9 @@ import torch
 from torch import Tensor
 
 from moe_core import (DROP_POLICIES, ROUTERS, RouterConfig, balance_losses, build_router, create_expert_groups,
-                      drop_rate, expert_to_rank, load_cv, max_mean_load, route_with_capacity, routing_entropy)
-from moe_core.checks import check_choice, check_float, check_int, check_positive
+                      drop_rate, expert_to_rank, hot_expert_logit_bias, load_cv, max_mean_load, route_with_capacity,
+                      routing_entropy)
+from moe_core.checks import check_choice, check_float, check_int, check_len, check_positive
 
 from .clusters import ZipfClusters
 
@@ -17,6 +18,9 @@ SKEWS = ("uniform", "clustered", "hot-expert")
 WEIGHT_BINS = 40
 MAX_TOKENS = 65_536
 MAX_EXPERTS = 1024
+MAX_D_MODEL = 1024
+HOT_BIAS_RANGE = (-50.0, 50.0)     # expert 0's logit bias (skew "hot-expert"); the EP run takes the same
+ROUTER_SCALE_RANGE = (0.0, 100.0)  # std of the logits; the EP run takes the same
 
 
 @dataclass
@@ -82,7 +86,7 @@ def source_ranks(num_tokens: int, ep_size: int) -> Tensor:
 def check_settings(settings: dict) -> None:
     """Raises ValueError naming the first broken constraint of simulate()'s settings (the router checks its own)."""
     check_int("num_tokens", settings["num_tokens"], 1, MAX_TOKENS)
-    check_int("d_model", settings["d_model"], 1, 4096)
+    check_int("d_model", settings["d_model"], 1, MAX_D_MODEL)
     num_experts = check_int("num_experts", settings["num_experts"], 1, MAX_EXPERTS)
     check_int("top_k", settings["top_k"], 1, num_experts, "num_experts")
     check_int("ep_size", settings["ep_size"], 1, num_experts, "num_experts")
@@ -92,8 +96,8 @@ def check_settings(settings: dict) -> None:
         check_positive("capacity_factor", settings["capacity_factor"])
     check_choice("drop_policy", settings["drop_policy"], DROP_POLICIES)
     check_choice("skew", settings["skew"], SKEWS)
-    check_float("hot_bias", settings["hot_bias"], -50.0, 50.0)
-    check_float("router_scale", settings["router_scale"], 0.0, 100.0)
+    check_float("hot_bias", settings["hot_bias"], *HOT_BIAS_RANGE)
+    check_float("router_scale", settings["router_scale"], *ROUTER_SCALE_RANGE)
 
 
 def make_router(settings: dict, generator: torch.Generator, expert_bias: list[float] | None = None):
@@ -101,7 +105,8 @@ def make_router(settings: dict, generator: torch.Generator, expert_bias: list[fl
 
     Only the RouterConfig fields the chosen router reads are passed (the page always sends the group settings).
     The weight has std router_scale / sqrt(d_model), so logits have std ~router_scale. noisy_topk draws its noise
-    from `generator` too. skew "hot-expert" adds hot_bias to expert 0's logit before the router's own forward.
+    from `generator` too. skew "hot-expert" adds hot_bias to expert 0's logit (the router's `logit_bias`), before
+    the router's own top-k, noise and groups.
     """
     kind, num_experts, d_model = settings["router"], settings["num_experts"], settings["d_model"]
     config = RouterConfig(kind, **{name: settings[name] for name in ROUTERS[kind].settings if name in settings})
@@ -113,15 +118,10 @@ def make_router(settings: dict, generator: torch.Generator, expert_bias: list[fl
     if expert_bias is not None:
         if not hasattr(module, "expert_bias"):
             raise ValueError(f"expert_bias needs router 'sigmoid_group_limited', got {kind!r}")
-        if len(expert_bias) != num_experts:
-            raise ValueError(f"expert_bias has {len(expert_bias)} entries, expected num_experts ({num_experts})")
+        check_len("expert_bias", expert_bias, num_experts, "num_experts")
         module.expert_bias.copy_(torch.tensor(expert_bias, dtype=torch.float32))
     if settings["skew"] == "hot-expert":
-        logit_bias = torch.zeros(num_experts)                                            # [E]
-        logit_bias[0] = settings["hot_bias"]
-        plain_logits = module.logits
-        # The router's own forward (top-k, noise, groups) runs on the biased logits: only the logits change.
-        module.logits = lambda x: plain_logits(x) + logit_bias
+        module.logit_bias = hot_expert_logit_bias(num_experts, settings["hot_bias"])
     return module
 
 

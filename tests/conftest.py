@@ -1,13 +1,12 @@
 """Shared pytest setup: the repository root on sys.path and a private progress database per test session."""
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+# tests.helpers.paths.ROOT is importable only once the repository root is on sys.path: this puts it there.
+if str(Path(__file__).resolve().parent.parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,5 @@
-"""The dependency rules of the layout: the import-linter contracts, and moe_core importing only torch and stdlib."""
+"""The dependency rules of the layout: the import-linter contracts, moe_core importing only torch and stdlib (and
+its checks importing no torch), and the sandbox's plain modules free of Streamlit, the app and the page."""
 import subprocess
 import sys
 from pathlib import Path
@@ -47,3 +48,25 @@ def test_no_library_or_feature_module_imports_a_page():
                     for importer in graph.find_modules_that_directly_import(imported) if not is_page(importer))
     assert upward == []
     assert graph.find_modules_that_directly_import("questions.ui.shell")  # the graph holds the pages' imports
+
+
+def test_only_the_sandbox_page_imports_streamlit_the_app_or_the_page():
+    graph = grimp.build_graph("sandbox", "questions", include_external_packages=True)
+
+    def forbidden(imported: str) -> bool:
+        return imported == "streamlit" or imported.startswith(("questions.", "streamlit.")) or \
+            imported in ("questions", "sandbox.page")
+    plain = [module for module in graph.modules if module.startswith("sandbox") and module != "sandbox.page"]
+    found = sorted((module, imported) for module in plain
+                   for imported in graph.find_modules_directly_imported_by(module) if forbidden(imported))
+    assert found == []
+    assert len(plain) > 5 and forbidden("streamlit")
+    assert {"streamlit", "questions.ui.shell"} <= graph.find_modules_directly_imported_by("sandbox.page")
+
+
+def test_moe_core_checks_import_no_torch():
+    # the exercise runner checks a string with moe_core.checks: that must not import torch and the whole library
+    done = subprocess.run([sys.executable, "-c", "import moe_core.checks, sys; assert 'torch' not in sys.modules"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Optional
 
@@ -20,8 +21,9 @@ from pydantic import TypeAdapter
 from .schema import Question
 
 CACHE_FORMAT = 1
+_DIGEST_SIZE = 16
 _QUESTION_LIST = TypeAdapter(list[Question])
-_CODE_FILES = ("cache.py", "loader.py", "schema.py")  # the code whose output an entry holds
+_CODE_FILES = ("cache.py", "loader.py", "nodes.py", "schema.py")  # the code whose output an entry holds
 
 
 def default_cache_dir() -> Optional[Path]:
@@ -44,7 +46,7 @@ def code_fingerprint() -> bytes:
 
 def cache_entry(cache_dir: Path, path: Path, raw: bytes, fingerprint: bytes) -> Path:
     """The entry of one file version: <stem>-<digest of bytes, name and code>.json."""
-    digest = hashlib.blake2b(raw, digest_size=16, key=fingerprint)
+    digest = hashlib.blake2b(raw, digest_size=_DIGEST_SIZE, key=fingerprint)
     digest.update(path.name.encode())
     return cache_dir / f"{path.stem}-{digest.hexdigest()}.json"
 
@@ -65,13 +67,21 @@ def read_entry(entry: Path) -> Optional[list[tuple[Question, int]]]:
     return list(zip(questions, id_lines))
 
 
+def _versions_of(entry: Path) -> list[Path]:
+    """The entries of every version of `entry`'s file: <its stem>-<a digest>.json exactly, so writing routing.yaml's
+    entry leaves routing-extra.yaml's alone."""
+    stem = entry.name.rsplit("-", 1)[0]
+    name = re.compile(rf"{re.escape(stem)}-[0-9a-f]{{{2 * _DIGEST_SIZE}}}\.json")
+    return [path for path in entry.parent.iterdir() if name.fullmatch(path.name)]
+
+
 def write_entry(entry: Path, id_lines: list[int], data: list[dict[str, Any]]) -> None:
     """Store one file's questions (their raw mappings) and `id` lines, replacing entries of older versions."""
     payload = json.dumps(id_lines) + "\n" + json.dumps(data, ensure_ascii=False)  # no raw newline inside
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        for old in entry.parent.glob(f"{entry.name.rsplit('-', 1)[0]}-*.json"):
-            old.unlink(missing_ok=True)  # earlier versions of the same file name
+        for old in _versions_of(entry):
+            old.unlink(missing_ok=True)
         temporary = entry.with_suffix(f".{os.getpid()}.tmp")
         temporary.write_text(payload, encoding="utf-8")
         os.replace(temporary, entry)

@@ -1,4 +1,7 @@
-"""Command line for the bank: validate, stats, import Markdown notes, bench the loader (python -m questions ...)."""
+"""Command line for the bank: validate, stats, import Markdown notes, bench the loader (python -m questions ...).
+
+The bank does not know which exercises and sandbox presets exist: `python -m questions` (questions/__main__.py) passes
+their ids to main() so that `validate` reports links naming none of them."""
 from __future__ import annotations
 
 import argparse
@@ -8,22 +11,29 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Optional, Sequence, TextIO
+from typing import Callable, Collection, Optional, Sequence, TextIO
 
 import yaml
 
-from .importer import BlockDumper, import_notes, to_skeleton_yaml
-from .loader import BANK_DIR, BankLoadResult, bank_files, filter_questions, load_bank
 from questions.languages import LANGUAGES
+from .importer import BlockDumper, import_notes, to_skeleton_yaml
+from .links import link_problems
+from .loader import BANK_DIR, BankLoadResult, bank_files, filter_questions, load_bank
 from .schema import DIFFICULTIES, QUESTION_TYPES, SEED_FILES, TOPICS, Question
+
+# Gives the ids bank links may name, (exercise slugs, sandbox preset ids), when `validate` needs them; None checks only
+# the links' form.
+LinkTargets = Optional[Callable[[], tuple[Collection[str], Collection[str]]]]
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 # ---- validate -----------------------------------------------------------------------------------------------------
-def cmd_validate(paths: Sequence[str], out: TextIO, err: TextIO) -> int:
+def cmd_validate(paths: Sequence[str], out: TextIO, err: TextIO, link_targets: LinkTargets = None) -> int:
     targets = list(paths) or [str(BANK_DIR)]
     result = load_bank(targets)
+    if link_targets is not None:
+        result.problems += link_problems(result, *link_targets())
     files = bank_files(p for p in targets if Path(p).exists())
     for problem in sorted(result.problems, key=lambda p: (p.path, p.line)):
         print(problem, file=err)
@@ -209,7 +219,7 @@ def cmd_bench(count: int, repeat: int, out: TextIO) -> int:
         print(f"{count} questions, {size / 1e6:.1f} MB of YAML in {len(TOPICS)} files; {repeat} runs each", file=out)
         print(f"load_bank, no cache (parse YAML):   {_figures(cold_times)}", file=out)
         print(f"load_bank, cached (files unchanged): {_figures(warm_times)}", file=out)
-        print(f"filter_questions x3 (2000 each):     {_figures(filter_times)}", file=out)
+        print(f"{f'filter_questions x3 ({count} each):':<36} {_figures(filter_times)}", file=out)
         print(f"libyaml C parser: {'yes' if hasattr(yaml, 'CSafeLoader') else 'NO (pure-Python fallback, slow)'}",
               file=out)
     return 0
@@ -238,10 +248,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def main(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr,
+         link_targets: LinkTargets = None) -> int:
+    """Run one command; `link_targets` (a function giving the exercise slugs and preset ids) makes `validate` check
+    that every link names one of them."""
     args = build_parser().parse_args(argv)
     if args.command == "validate":
-        return cmd_validate(args.paths, out, err)
+        return cmd_validate(args.paths, out, err, link_targets)
     if args.command == "stats":
         return cmd_stats(args.paths, out, err)
     if args.command == "import":

@@ -10,42 +10,12 @@ from typing import Any, Iterable, Optional, Sequence, Union
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from questions.languages import LANGUAGES
+from questions.languages import LANGUAGES, check_language
 from .cache import cache_entry, code_fingerprint, default_cache_dir, read_entry, write_entry
+from .nodes import BankYAMLLoader, DuplicateKey, construct, line_of
 from .schema import TOPICS, Question
 
 BANK_DIR = Path(__file__).resolve().parent
-# The C parser is ~10x faster than the pure-Python one; fall back when PyYAML was built without libyaml.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_STR_TAG = "tag:yaml.org,2002:str"
-_INT_TAG = "tag:yaml.org,2002:int"
-_BOOL_TAG = "tag:yaml.org,2002:bool"
-_NULL_TAG = "tag:yaml.org,2002:null"
-
-
-class _BankYAMLLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loader tuned for composing: the bank repeats the same plain scalars (keys, tags, type names) thousands
-    of times, so implicit tag resolution (a regex per plain scalar) is memoised per file. The bank uses no path
-    resolvers, so the per-node resolver path bookkeeping is skipped."""
-
-    def __init__(self, stream):
-        super().__init__(stream)
-        self._plain_tags: dict[str, str] = {}
-
-    def resolve(self, kind, value, implicit):
-        if kind is yaml.ScalarNode and implicit[0]:
-            tag = self._plain_tags.get(value)
-            if tag is None:
-                tag = self._plain_tags[value] = super().resolve(kind, value, implicit)
-            return tag
-        return super().resolve(kind, value, implicit)
-
-    def descend_resolver(self, current_node, current_index):
-        pass
-
-    def ascend_resolver(self):
-        pass
-
 PathLike = Union[str, Path]
 
 
@@ -63,9 +33,11 @@ class BankProblem:
 
 @dataclass
 class BankLoadResult:
-    """The questions that loaded (bank order: file name, then position) and the problems found on the way."""
+    """The questions that loaded (bank order: file name, then position) and the problems found on the way; origins
+    maps each question id to (file, line of its `id`)."""
     questions: list[Question] = field(default_factory=list)
     problems: list[BankProblem] = field(default_factory=list)
+    origins: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -73,66 +45,6 @@ class BankLoadResult:
 
     def by_id(self) -> dict[str, Question]:
         return {question.id: question for question in self.questions}
-
-
-# ---- YAML nodes -> Python values, keeping the nodes for line look-ups ------------------------------------------------
-class _DuplicateKey(Exception):
-    def __init__(self, key: str, line: int, first_line: int):
-        super().__init__(key)
-        self.key, self.line, self.first_line = key, line, first_line
-
-
-_BOOLS = {"true": True, "false": False, "True": True, "False": False}
-
-
-def _construct(node: yaml.Node, loader: Any) -> Any:
-    """Build the Python value of a composed node. Strings (almost every scalar of the bank) take a fast path;
-    other scalars go through PyYAML's safe constructor so ints, bools and nulls mean what YAML says."""
-    kind = type(node)
-    if kind is yaml.ScalarNode:
-        tag = node.tag
-        if tag == _STR_TAG:
-            return node.value
-        if tag == _INT_TAG and node.value.isdigit():
-            return int(node.value)
-        if tag == _BOOL_TAG and node.value in _BOOLS:
-            return _BOOLS[node.value]
-        return loader.construct_object(node, deep=True)
-    if kind is yaml.SequenceNode:
-        return [_construct(item, loader) for item in node.value]
-    if kind is yaml.MappingNode:
-        mapping: dict[Any, Any] = {}
-        key_lines: dict[Any, int] = {}
-        for key_node, value_node in node.value:
-            key = _construct(key_node, loader)
-            if isinstance(key, (list, dict)):
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a mapping key must be a scalar", key_node.start_mark)
-            if key in mapping:
-                raise _DuplicateKey(str(key), key_node.start_mark.line + 1, key_lines[key])
-            key_lines[key] = key_node.start_mark.line + 1
-            mapping[key] = _construct(value_node, loader)
-        return mapping
-    raise TypeError(f"unexpected YAML node {node!r}")
-
-
-def _line_of(node: yaml.Node, loc: Sequence[Any]) -> int:
-    """1-based line of the deepest node along a pydantic error location (a missing field points at its parent)."""
-    line = node.start_mark.line + 1
-    for part in loc:
-        child = None
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(part):
-                    child, line = value_node, key_node.start_mark.line + 1
-                    break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-            child = node.value[part]
-            line = child.start_mark.line + 1
-        if child is None:
-            break
-        node = child
-    return line
 
 
 def _field_path(loc: Sequence[Any]) -> str:
@@ -200,7 +112,7 @@ def _validation_problems(path: str, node: yaml.Node, exc: ValidationError) -> li
         if rule_field:  # a rule between fields, raised at model level: point at the field it is about
             loc = loc + (rule_field,)
         message = _error_message(error, loc, _known_fields_at(loc))
-        problems.append(BankProblem(path, _line_of(node, loc), _field_path(loc), message))
+        problems.append(BankProblem(path, line_of(node, loc), _field_path(loc), message))
     return problems
 
 
@@ -239,7 +151,7 @@ def _parse_file(path: Path, raw: bytes) -> _FileResult:
             shown, 1, "file", f"file name {stem!r} is not a topic; a bank file is <topic>.yaml with topic one of "
                               f"{', '.join(TOPICS)}"))
         return out
-    loader = _BankYAMLLoader(text)
+    loader = BankYAMLLoader(text)
     try:
         try:
             root = loader.get_single_node()
@@ -278,8 +190,8 @@ def _parse_question(shown: str, stem: str, index: int, item: yaml.Node, loader: 
             shown, line, f"[{index}]", "each list item must be a question mapping (id: ..., type: ...)"))
         return
     try:
-        data = _construct(item, loader)
-    except _DuplicateKey as exc:
+        data = construct(item, loader)
+    except DuplicateKey as exc:
         out.problems.append(BankProblem(
             shown, exc.line, exc.key,
             f"key {exc.key!r} appears twice in one question (first on line {exc.first_line})"))
@@ -295,10 +207,10 @@ def _parse_question(shown: str, stem: str, index: int, item: yaml.Node, loader: 
         return
     if question.topic != stem:
         out.problems.append(BankProblem(
-            shown, _line_of(item, ("topic",)), "topic",
+            shown, line_of(item, ("topic",)), "topic",
             f"topic {question.topic!r} does not match the file name {stem + '.yaml'!r}"))
         return
-    out.questions.append((question, _line_of(item, ("id",))))
+    out.questions.append((question, line_of(item, ("id",))))
     out.data.append(data)
 
 
@@ -347,7 +259,6 @@ def load_bank(path: Union[PathLike, Iterable[PathLike], None] = None, *,
     cache = default_cache_dir() if cache_dir is _DEFAULT else (Path(cache_dir) if cache_dir is not None else None)
     fingerprint = code_fingerprint() if cache is not None else None
     result = BankLoadResult()
-    first_seen: dict[str, tuple[str, int]] = {}
     for entry in paths:
         if not Path(entry).exists():
             result.problems.append(BankProblem(str(entry), 0, "file", "no such file or directory"))
@@ -356,13 +267,13 @@ def load_bank(path: Union[PathLike, Iterable[PathLike], None] = None, *,
         result.problems.extend(parsed.problems)
         shown = str(file)
         for question, id_line in parsed.questions:
-            if question.id in first_seen:
-                first_path, first_line = first_seen[question.id]
+            if question.id in result.origins:
+                first_path, first_line = result.origins[question.id]
                 result.problems.append(BankProblem(
                     shown, id_line, "id",
                     f"duplicate id {question.id!r}: already defined at {first_path}:{first_line}"))
                 continue
-            first_seen[question.id] = (shown, id_line)
+            result.origins[question.id] = (shown, id_line)
             result.questions.append(question)
     return result
 
@@ -380,9 +291,7 @@ def filter_questions(questions: Iterable[Question], topics: Optional[Iterable[st
     difficulty_set = set(difficulties or ())
     type_set = set(types or ())
     needle = search.strip().casefold()
-    if lang is not None and lang not in LANGUAGES:
-        raise ValueError(f"lang ({lang!r}) must be one of {LANGUAGES} or None")
-    langs = (lang,) if lang else LANGUAGES
+    langs = (check_language(lang),) if lang is not None else LANGUAGES
     selected = []
     for question in questions:
         if topic_set and question.topic not in topic_set:

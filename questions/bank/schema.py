@@ -9,7 +9,7 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictBool, 
                       model_validator)
 from pydantic_core import PydanticCustomError
 
-from questions.languages import LANGUAGES
+from questions.languages import LANGUAGES, check_language
 
 # Fixed vocabularies. The bank file name is the topic: questions/bank/<topic>.yaml.
 TOPICS: tuple[str, ...] = (
@@ -72,8 +72,7 @@ class LocalText(_Strict):
         return value
 
     def get(self, lang: str) -> str:
-        if lang not in LANGUAGES:
-            raise ValueError(f"lang ({lang!r}) must be one of {LANGUAGES}")
+        check_language(lang)
         return self.zh if lang == "zh" else self.en
 
 
@@ -188,6 +187,11 @@ class Question(_Strict):
 
     def correct_option_indices(self) -> list[int]:
         return [i for i, option in enumerate(self.options or []) if option.correct]
+
+    @property
+    def single_answer(self) -> bool:
+        """A choice question with exactly one correct option (answered with one pick, not a set of them)."""
+        return len(self.correct_option_indices()) == 1
 
     def seed_refs(self) -> list[tuple[str, Optional[str]]]:
         """(seed file name, ref) for every source citing a seed, e.g. ("001_af5af4a038612498.txt", "Q4")."""

@@ -1,12 +1,14 @@
 """The exercise catalog: reads questions/exercises/<slug>/ folders (exercise.yaml, starter, tests, reference)."""
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
 
+import moe_core  # lazy: a name's submodule (and torch) loads on first use
 from questions.languages import LANGUAGES
 
 EXERCISES_DIR = Path(__file__).resolve().parent
@@ -32,12 +34,11 @@ class Exercise:
     sources: tuple[dict, ...] = field(default_factory=tuple)
 
     def text(self, name: str, lang: str) -> str:
-        """A bilingual field ("title" or "prompt") in `lang`, English when the language is missing."""
-        value = getattr(self, name)
-        return value.get(lang) or value["en"]
+        """A bilingual field ("title" or "prompt") in `lang`."""
+        return _in_language(getattr(self, name), lang)
 
     def hint(self, index: int, lang: str) -> str:
-        return self.hints[index].get(lang) or self.hints[index]["en"]
+        return _in_language(self.hints[index], lang)
 
     # The files are read once per process, like exercise.yaml (the catalog is cached): not on every page rerun.
     @cached_property
@@ -60,6 +61,11 @@ class Exercise:
     @cached_property
     def tests(self) -> str:
         return self.test_file.read_text(encoding="utf-8")
+
+
+def _in_language(texts: dict[str, str], lang: str) -> str:
+    """The text in `lang`, English when that language is missing."""
+    return texts.get(lang) or texts["en"]
 
 
 def _bilingual(data: dict, key: str, where: Path) -> dict[str, str]:
@@ -116,11 +122,16 @@ def exercises(directory: Path | None = None) -> list[Exercise]:
     return sorted(_load_all(str(directory or EXERCISES_DIR)), key=lambda e: (e.difficulty, e.slug))
 
 
+def exercise_slugs(directory: Path | None = None) -> list[str]:
+    """The slug of every exercise (what a bank question's `exercises:` may name), in catalog order."""
+    return [exercise.slug for exercise in exercises(directory)]
+
+
 def get_exercise(slug: str, directory: Path | None = None) -> Exercise:
     for exercise in exercises(directory):
         if exercise.slug == slug:
             return exercise
-    known = ", ".join(e.slug for e in exercises(directory))
+    known = ", ".join(exercise_slugs(directory))
     raise KeyError(f"unknown exercise {slug!r}; known: {known}")
 
 
@@ -149,9 +160,6 @@ def moe_core_names(code: str) -> list[str]:
 
 def reference_sources(exercise: Exercise) -> list[tuple[str, str]]:
     """(title, code) pairs to show as the solution: the adapter, then the moe_core functions it calls."""
-    import inspect
-
-    import moe_core
 
     sources = [(f"{exercise.slug}/reference.py", exercise.reference)]
     for name in moe_core_names(exercise.reference):

@@ -71,13 +71,15 @@ def _check(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m questions.exercises", description=__doc__)
-    parser.add_argument("--lang", choices=LANGUAGES, default="en")
+    parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of titles, prompts and hints")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="list the exercises")
+    listing = sub.add_parser("list", help="list the exercises")
     show = sub.add_parser("show", help="print an exercise's prompt")
     show.add_argument("slug")
-    show.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS)
     show.add_argument("--hints", action="store_true", help="print the hints too")
+    for command in (listing, show):  # --lang also after the command; SUPPRESS keeps one given before it
+        command.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS,
+                             help="language of titles, prompts and hints")
     start = sub.add_parser("start", help="write the starter code as DIR/solution.py")
     start.add_argument("slug")
     start.add_argument("dir", nargs="?", default=".")

@@ -17,6 +17,8 @@ import uuid
 from dataclasses import asdict
 from pathlib import Path
 
+from moe_core.checks import check_choice
+
 from .isolation import (ISOLATIONS, LIMITS_ONLY_WARNING, SANDBOX_ROOT, RunLimits, bwrap_path, confined_command,
                         default_isolation, reap_run, run_with_wall_limit)
 from .results import RunOutcome, assemble, read_events, sources_by_test
@@ -62,9 +64,6 @@ def _pytest_command(root: Path, python: str, limits: RunLimits) -> list[str]:
 
 
 def _check_isolation(isolation: str) -> None:
-    # moe_core's checks import torch: imported here so that listing exercises or drawing the page does not.
-    from moe_core.checks import check_choice
-
     check_choice("isolation", isolation, ISOLATIONS)
     if isolation == "bubblewrap" and not bwrap_path():
         raise RuntimeError("isolation 'bubblewrap' asked for, but bwrap is not installed (Debian package bubblewrap)")

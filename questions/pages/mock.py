@@ -8,7 +8,7 @@ import streamlit as st
 from questions.store import StoreError
 from questions.study.clock import now_utc
 from questions.study.mock import (
-    close_question, draw_mock_questions, is_stale, mock_history, open_topics, save_session, start_session, ungraded)
+    close_question, is_stale, mock_history, open_topics, pick_mock_questions, save_session, start_session, ungraded)
 from questions.study.scheduler import RATINGS
 from questions.ui import shell
 from questions.ui.history import draw_history
@@ -21,7 +21,7 @@ MAX_QUESTIONS = 20
 # ---- callbacks -------------------------------------------------------------------------------------------------------
 def start(questions: list) -> None:
     topics = st.session_state.get("mock_topics") or None
-    ids = draw_mock_questions(questions, int(st.session_state.get("mock_count", 5)), topics)
+    ids = pick_mock_questions(questions, int(st.session_state.get("mock_count", 5)), topics)
     if not ids:
         st.session_state["mock_message"] = t("mock.no_questions", shell.lang())
         return

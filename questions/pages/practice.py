@@ -10,7 +10,7 @@ from questions.study.queues import QUEUES, PracticeDeck, PracticeFilters, practi
 from questions.study.scheduler import RATINGS, format_interval, preview_labels, suggest_rating
 from questions.ui import shell
 from questions.ui.i18n import t
-from questions.ui.labels import difficulty_label, format_source, rating_label, topic_label
+from questions.ui.labels import difficulty_label, format_source, interval_units, rating_label, topic_label
 from questions.ui.routes import EXERCISE_PARAM, EXERCISES, PRESET_PARAM, QUESTION_PARAM, SANDBOX
 
 
@@ -31,7 +31,7 @@ def grade(store, question_id: str, rating: int) -> None:
         return
     if card is None:
         return  # a stale click (another tab graded this card): nothing was saved
-    st.session_state["practice_last"] = (rating, format_interval(shown["at"], card.due, shell.lang()))
+    st.session_state["practice_last"] = (rating, format_interval(shown["at"], card.due, interval_units(shell.lang())))
     st.session_state["practice_done"] = st.session_state.get("practice_done", set()) | {question_id}
     leave(question_id)
 
@@ -119,7 +119,7 @@ def draw_key_points(question, lang: str) -> tuple[int, int]:
 def draw_grades(store, question_id: str, suggested: int, lang: str) -> None:
     """Again / Hard / Good / Easy (keys 1-4), each with its previewed card's interval; the suggested one is primary."""
     shown = st.session_state["practice_preview"]
-    intervals = preview_labels(shown["options"], shown["at"], lang)
+    intervals = preview_labels(shown["options"], shown["at"], interval_units(lang))
     st.caption(t("practice.grade", lang))
     for column, rating in zip(st.columns(len(RATINGS)), map(int, RATINGS)):
         label = t("practice.grade_button", lang, rating=rating_label(rating, lang), interval=intervals[rating])

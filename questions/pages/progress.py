@@ -88,7 +88,7 @@ def draw_exercises(summary: dict, lang: str) -> None:
 @st.cache_data(show_spinner=False, max_entries=4)
 def _anki_csv_cached(language: str, path_text: str, signature: tuple) -> str:
     """The Anki CSV of one bank version (path and file signature key the cache) in one language."""
-    return anki_csv(shell.bank_result().questions, language)
+    return anki_csv(shell.bank_result().questions, language, t("progress.anki_key_points", language))
 
 
 def anki_export(language: str) -> str:

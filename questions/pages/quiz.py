@@ -5,7 +5,7 @@ import streamlit as st
 
 from questions.study.queues import topics_of
 from questions.study.quiz import (
-    choice_is_correct, choice_questions, draw_quiz, grade_quiz, option_verdicts, quiz_history, quiz_pool)
+    choice_is_correct, choice_questions, grade_quiz, option_verdicts, quiz_history, quiz_pool, sample_quiz)
 from questions.ui import shell
 from questions.ui.history import draw_history
 from questions.ui.i18n import t
@@ -15,7 +15,7 @@ ALL_TOPICS = ""  # the topic selector's "all topics" entry
 
 
 def start_quiz(choices: list, topic: str, size: int) -> None:
-    st.session_state["quiz"] = draw_quiz(choices, topic, size)
+    st.session_state["quiz"] = sample_quiz(choices, topic, size)
 
 
 def new_quiz() -> None:
@@ -24,7 +24,7 @@ def new_quiz() -> None:
 
 def selected_options(question, key: str) -> list[int]:
     """The option indices chosen for one question, read from its widgets after the form was submitted."""
-    if len(question.correct_option_indices()) == 1:
+    if question.single_answer:
         choice = st.session_state.get(key)
         return [] if choice is None else [int(choice)]
     return [i for i in range(len(question.options)) if st.session_state.get(f"{key}_{i}")]
@@ -46,7 +46,7 @@ def draw_choices(question, number: int, lang: str) -> None:
     key = f"quiz_answer_{question.id}"
     st.markdown(f"**{t('quiz.question_n', lang, n=number)}** · {question.text('prompt', lang)}")
     labels = [option.text.get(lang) for option in question.options]
-    if len(question.correct_option_indices()) == 1:
+    if question.single_answer:
         st.radio(t("quiz.pick_one", lang), range(len(labels)), index=None, key=key, format_func=labels.__getitem__)
     else:
         st.caption(t("quiz.pick_many", lang))

@@ -1,4 +1,7 @@
-"""The bank as an Anki-importable CSV: a Basic note per question, Markdown rendered to HTML, math for Anki's MathJax."""
+"""The bank as an Anki-importable CSV: a Basic note per question, Markdown rendered to HTML, math for Anki's MathJax.
+
+Questions are the bank's pydantic `Question`s (questions.bank.schema; the store layer reads them by attribute and does
+not import the bank)."""
 from __future__ import annotations
 
 import csv
@@ -9,11 +12,10 @@ from typing import Any, Callable, Iterable
 
 import markdown
 
-from questions.languages import LANGUAGES
+from questions.languages import check_language
 
 ANKI_DECK = "MoE Interview Lab"
 ANKI_APP_TAG = "moe-interview-lab"
-KEY_POINTS_TITLE = {"en": "Key points", "zh": "要点"}
 
 _FENCE = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
@@ -23,16 +25,6 @@ _LIST_ITEM = re.compile(r"^( *)(?:[-*+]|\d+[.)]) ")
 # Letters and digits only, so Markdown leaves a placeholder alone wherever it stands.
 _SLOT = "ankislot{}x"
 _SLOT_RE = re.compile(r"(<p>)?ankislot(\d+)x(</p>)?")
-
-
-def _get(question: Any, name: str) -> Any:
-    # Questions come as the bank's pydantic models or as plain dicts.
-    return question.get(name) if isinstance(question, dict) else getattr(question, name, None)
-
-
-def _text(value: Any, lang: str) -> str:
-    """The `lang` text of a bilingual value (the bank's LocalText or an {en, zh} dict; both have .get), "" if none."""
-    return (value.get(lang) or "") if value is not None else ""
 
 
 def _normalise_lists(text: str) -> str:
@@ -114,42 +106,39 @@ def _anki_tag(text: str) -> str:
 
 def _tags(question: Any) -> str:
     """moe-interview-lab, topic::<topic>, difficulty::<n>, type::<type> and the question's own tags."""
-    tags = [ANKI_APP_TAG, f"topic::{_get(question, 'topic')}"]
-    if _get(question, "difficulty") is not None:
-        tags.append(f"difficulty::{_get(question, 'difficulty')}")
-    if _get(question, "type") is not None:
-        tags.append(f"type::{getattr(_get(question, 'type'), 'value', _get(question, 'type'))}")
-    tags += [_anki_tag(tag) for tag in _get(question, "tags") or [] if str(tag).strip()]
+    tags = [ANKI_APP_TAG, f"topic::{question.topic}", f"difficulty::{question.difficulty}", f"type::{question.type}"]
+    tags += [_anki_tag(tag) for tag in question.tags if str(tag).strip()]
     return " ".join(dict.fromkeys(tags))
 
 
-def _back(question: Any, lang: str, render: _Renderer) -> str:
-    """The reference answer, then the key points as a list."""
-    back = render.block(_text(_get(question, "answer"), lang))
-    points = [_text(point, lang) for point in _get(question, "key_points") or []]
-    items = "".join(f"<li>{render.inline(point)}</li>" for point in points if point)
+def _back(question: Any, lang: str, key_points_title: str, render: _Renderer) -> str:
+    """The reference answer, then the key points as a list under `key_points_title`."""
+    back = render.block(question.answer.get(lang))
+    items = "".join(f"<li>{render.inline(point)}</li>" for point in question.key_point_texts(lang))
     if items:
-        back += f"\n<p><b>{KEY_POINTS_TITLE[lang]}</b></p>\n<ul>{items}</ul>"
+        back += f"\n<p><b>{html.escape(key_points_title)}</b></p>\n<ul>{items}</ul>"
     return back
 
 
-def anki_csv(questions: Iterable[Any], lang: str = "en") -> str:
+def anki_csv(questions: Iterable[Any], lang: str, key_points_title: str) -> str:
     """The bank as an Anki-importable CSV (File > Import): Basic notes, front = prompt, back = answer + key points.
+
+    `questions` are the bank's `Question`s; the texts are taken in `lang`; `key_points_title` is the heading of the
+    key points in that language (UI text, given by the caller: progress.anki_key_points).
 
     Header lines tell Anki the format: `#separator:Comma`, `#html:true` (fields are HTML rendered from the Markdown, so
     formatting shows and `<`, `&` in answers and code show literally), `#columns`, `#notetype:Basic`, `#deck`,
     `#tags column:3`. Every field is quoted (csv.QUOTE_ALL), so commas, quotes and newlines are safe.
     """
-    if lang not in LANGUAGES:
-        raise ValueError(f"lang must be one of {LANGUAGES}, got {lang!r}")
+    check_language(lang)
     render = _Renderer()
     buffer = io.StringIO()
     buffer.write("#separator:Comma\n#html:true\n#notetype:Basic\n")
     buffer.write(f"#deck:{ANKI_DECK}\n#columns:Front,Back,Tags\n#tags column:3\n")
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
     for question in questions:
-        front = render.inline(_text(_get(question, "prompt"), lang))
-        writer.writerow([front, _back(question, lang, render), _tags(question)])
+        front = render.inline(question.prompt.get(lang))
+        writer.writerow([front, _back(question, lang, key_points_title, render), _tags(question)])
     return buffer.getvalue()
 
 

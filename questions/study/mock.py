@@ -1,4 +1,4 @@
-"""Mock interviews: drawing open questions across topics, timing each answer, saving the self-grades to the scheduler.
+"""Mock interviews: picking open questions across topics, timing each answer, saving the self-grades to the scheduler.
 
 A session is a plain dict (kept in the page's session state): ids, hide_difficulty, index (the question on screen),
 started (when its clock started, time.time()), answers and seconds per id, phase ("answer" -> "review" -> "saved"),
@@ -15,12 +15,11 @@ from fsrs import Rating
 from questions.bank.schema import Question
 from questions.store import Store
 from questions.study.queues import topics_of
+from questions.study.quiz import HISTORY_ROWS
 from questions.study.scheduler import preview
 
-HISTORY_ROWS = 50  # sessions listed in the history, newest first
 
-
-def draw_mock_questions(questions: Sequence[Any], count: int, topics: Optional[Iterable[str]] = None,
+def pick_mock_questions(questions: Sequence[Any], count: int, topics: Optional[Iterable[str]] = None,
                         rng: Optional[random.Random] = None) -> list[str]:
     """`count` open question ids spread across topics: shuffle each topic, then take one per topic in turn."""
     rng = rng or random.Random()
@@ -34,16 +33,16 @@ def draw_mock_questions(questions: Sequence[Any], count: int, topics: Optional[I
     for pool in pools:
         rng.shuffle(pool)
     rng.shuffle(pools)
-    drawn: list[str] = []
-    while len(drawn) < count and any(pools):
+    picked: list[str] = []
+    while len(picked) < count and any(pools):
         for pool in pools:
-            if pool and len(drawn) < count:
-                drawn.append(pool.pop())
-    return drawn
+            if pool and len(picked) < count:
+                picked.append(pool.pop())
+    return picked
 
 
 def open_topics(questions: Iterable[Question]) -> list[str]:
-    """The topics that have open questions (what a mock interview can draw from), in bank order."""
+    """The topics that have open questions (what a mock interview can pick from), in bank order."""
     return topics_of(question for question in questions if question.type == "open")
 
 

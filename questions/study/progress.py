@@ -3,34 +3,28 @@
 The Progress page draws these with Plotly. Statistics take plain Store results (`reviews.logs`, `reviews.cards`,
 `quizzes.results`, `attempts.list`) so tests and benchmarks call them without a database; `progress_summary` gathers
 them all.
-Questions are read by attribute or key (`id`, `topic`, `type`, `tags`, `difficulty`, `prompt`, `answer`, `key_points`),
-so the bank's pydantic `Question` and plain dicts both work.
+Questions are the bank's `Question`s.
 """
 from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import Any, Iterable
+from typing import Iterable
 
 from fsrs import Card
 
+from questions.bank.schema import Question
 from questions.store import Store
+from questions.study.quiz import quiz_percent
 from questions.study.scheduler import RATINGS
 
 FORECAST_DAYS = 30
 CALENDAR_WEEKS = 26
 
 
-# -------------------------------------------------------------------- reading questions (pydantic or dict)
-def _field(question: Any, name: str, default: Any = None) -> Any:
-    if isinstance(question, dict):
-        return question.get(name, default)
-    return getattr(question, name, default)
-
-
-def topic_of(questions: Iterable[Any]) -> dict[str, str]:
-    """question_id -> topic."""
-    return {_field(question, "id"): _field(question, "topic") for question in questions}
+def topic_by_id(questions: Iterable[Question]) -> dict[str, str]:
+    """question_id -> topic, in bank order."""
+    return {question.id: question.topic for question in questions}
 
 
 def _parse_time(value: str | datetime) -> datetime:
@@ -71,13 +65,13 @@ def answer_button_counts(logs: Iterable[dict]) -> dict[int, int]:
     return {rating: counts.get(rating, 0) for rating in map(int, RATINGS)}
 
 
-def retention_by_topic(logs: Iterable[dict], questions: Iterable[Any]) -> dict[str, dict]:
+def retention_by_topic(logs: Iterable[dict], questions: Iterable[Question]) -> dict[str, dict]:
     """Per topic: reviews, retained (not rated Again), lapses (rated Again) and retention = retained / reviews.
 
     Counts every review, learning steps included (Anki's "true retention" counts only Review-state cards; our log rows
     do not carry the state). Reviews of questions no longer in the bank are left out. Topics in bank order.
     """
-    topics = topic_of(questions)
+    topics = topic_by_id(questions)
     ordered = list(dict.fromkeys(topics.values()))
     stats: dict[str, dict] = {}
     for log in logs:
@@ -98,7 +92,7 @@ def retention_by_topic(logs: Iterable[dict], questions: Iterable[Any]) -> dict[s
 
 
 def weakest_topics(
-    logs: Iterable[dict], questions: Iterable[Any], limit: int = 3, min_reviews: int = 1
+    logs: Iterable[dict], questions: Iterable[Question], limit: int = 3, min_reviews: int = 1
 ) -> list[dict]:
     """Topics with the lowest retention (ties: most lapses first), each {topic, reviews, retained, lapses, retention}."""
     return _weakest(retention_by_topic(logs, questions), limit, min_reviews)
@@ -118,7 +112,7 @@ def quiz_score_history(quiz_results: Iterable[dict]) -> list[dict]:
             "topic": quiz["topic"],
             "score": quiz["score"],
             "total": quiz["total"],
-            "percent": 100.0 * quiz["score"] / quiz["total"] if quiz["total"] else 0.0,
+            "percent": quiz_percent(quiz["score"], quiz["total"]),
         }
         for quiz in quiz_results
     ]
@@ -144,12 +138,12 @@ def exercise_pass_rates(attempts: Iterable[dict]) -> dict[str, dict]:
 
 
 def progress_summary(
-    store: Store, profile: str, questions: list[Any], now: datetime, tz: tzinfo = timezone.utc
+    store: Store, profile: str, questions: list[Question], now: datetime, tz: tzinfo = timezone.utc
 ) -> dict:
     """Everything the Progress page draws, from one profile's data and the bank."""
     logs = store.reviews.logs(profile)
     cards = store.reviews.cards(profile)
-    bank_ids = {_field(question, "id") for question in questions}
+    bank_ids = {question.id for question in questions}
     now_utc = _parse_time(now)
     in_bank = {question_id: card for question_id, card in cards.items() if question_id in bank_ids}
     retention = retention_by_topic(logs, questions)
@@ -198,6 +192,6 @@ __all__ = [
     "quiz_score_history",
     "retention_by_topic",
     "review_calendar",
-    "topic_of",
+    "topic_by_id",
     "weakest_topics",
 ]

@@ -1,4 +1,4 @@
-"""Multiple-choice quizzes: drawing a set, grading it, explaining every option, and the score history."""
+"""Multiple-choice quizzes: sampling a set, grading it, explaining every option, and the score history."""
 from __future__ import annotations
 
 import random
@@ -7,7 +7,7 @@ from typing import Iterable, Mapping, Optional, Sequence
 
 from questions.bank.schema import Question
 
-HISTORY_ROWS = 50  # quizzes listed in the history, newest first
+HISTORY_ROWS = 50  # past quizzes (and mock interviews) listed in a history table, newest first
 
 
 def choice_is_correct(correct_indices: Iterable[int], selected: Iterable[int]) -> bool:
@@ -21,12 +21,12 @@ def choice_questions(questions: Iterable[Question]) -> list[Question]:
 
 
 def quiz_pool(questions: Iterable[Question], topic: Optional[str]) -> list[str]:
-    """The ids a quiz on `topic` draws from (every question when `topic` is empty)."""
+    """The ids a quiz on `topic` is sampled from (every question when `topic` is empty)."""
     return [question.id for question in questions if not topic or question.topic == topic]
 
 
-def draw_quiz(questions: Iterable[Question], topic: Optional[str], size: int,
-              rng: Optional[random.Random] = None) -> dict:
+def sample_quiz(questions: Iterable[Question], topic: Optional[str], size: int,
+                rng: Optional[random.Random] = None) -> dict:
     """A new quiz: `size` random ids of the pool (fewer when the pool is smaller), not yet graded."""
     pool = quiz_pool(questions, topic)
     ids = (rng or random.Random()).sample(pool, min(size, len(pool)))
@@ -58,9 +58,15 @@ def option_verdicts(question: Question, chosen: Iterable[int]) -> list[OptionVer
     return [OptionVerdict(index, option.correct, index in picked) for index, option in enumerate(question.options)]
 
 
+def quiz_percent(score: int, total: int) -> float:
+    """The share of a quiz answered right, 0-100 (0 for an empty quiz)."""
+    return 100.0 * score / total if total else 0.0
+
+
 def quiz_history(results: Sequence[dict], limit: int = HISTORY_ROWS) -> list[dict]:
-    """The last `limit` stored quizzes, newest first: taken_at, topic (None: all topics), score, total, percent."""
+    """The last `limit` stored quizzes, newest first: taken_at, topic (None: all topics), score, total, percent (an
+    int)."""
     return [{"taken_at": result["taken_at"], "topic": result["topic"], "score": result["score"],
              "total": result["total"],
-             "percent": round(100 * result["score"] / result["total"]) if result["total"] else 0}
+             "percent": round(quiz_percent(result["score"], result["total"]))}
             for result in reversed(results[-limit:])]

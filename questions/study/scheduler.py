@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta, timezone
+from typing import Mapping
 
 from fsrs import Card, Rating, ReviewLog, Scheduler
-
-from questions.languages import LANGUAGES
 
 DESIRED_RETENTION = 0.9
 RATINGS: tuple[Rating, ...] = (Rating.Again, Rating.Hard, Rating.Good, Rating.Easy)
@@ -23,11 +22,8 @@ RATINGS: tuple[Rating, ...] = (Rating.Again, Rating.Hard, Rating.Good, Rating.Ea
 # suggest_rating thresholds on the share of key points ticked (documented in suggest_rating).
 HARD_BELOW = 0.6
 
-# The unit suffix of an interval on a grade button, per language (one entry for each of LANGUAGES).
-UNIT_SUFFIXES = {
-    "en": {"minute": "m", "hour": "h", "day": "d", "month": "mo", "year": "y"},
-    "zh": {"minute": "分钟", "hour": "小时", "day": "天", "month": "个月", "year": "年"},
-}
+# The units an interval on a grade button is shown in; their suffixes are UI text (questions.ui.labels.interval_units).
+INTERVAL_UNITS: tuple[str, ...] = ("minute", "hour", "day", "month", "year")
 
 
 def build_scheduler(enable_fuzzing: bool = True) -> Scheduler:
@@ -79,15 +75,16 @@ def interval(now: datetime, due: datetime) -> timedelta:
     return max(as_utc(due, "due") - as_utc(now), timedelta(0))
 
 
-def format_interval(now: datetime, due: datetime, lang: str = "en") -> str:
+def format_interval(now: datetime, due: datetime, units: Mapping[str, str]) -> str:
     """The time until `due` as Anki shows it on a button: "10m", "5h", "3d", "2mo", "1.2y" (zh: "10分钟", "3天", ...).
 
     Under an hour in minutes (at least 1), under a day in hours, under 30 days in days, under a year in months,
-    then years with one decimal. Whole units are rounded to the nearest; lang is one of LANGUAGES.
+    then years with one decimal. Whole units are rounded to the nearest. `units` maps each of INTERVAL_UNITS to its
+    suffix in the UI language (the caller's words: questions.ui.labels.interval_units).
     """
-    if lang not in LANGUAGES:
-        raise ValueError(f"lang ({lang!r}) must be one of {LANGUAGES}")
-    suffixes = UNIT_SUFFIXES[lang]
+    missing = [unit for unit in INTERVAL_UNITS if unit not in units]
+    if missing:
+        raise ValueError(f"units must give a suffix for each of {list(INTERVAL_UNITS)}; missing {missing}")
     seconds = interval(now, due).total_seconds()
     if seconds < 3600:
         unit, value = "minute", max(1, round(seconds / 60))
@@ -100,20 +97,20 @@ def format_interval(now: datetime, due: datetime, lang: str = "en") -> str:
     else:
         years = seconds / (365 * 86400)
         text = f"{years:.1f}".removesuffix(".0")
-        return text + suffixes["year"]
+        return text + units["year"]
     # Rounding can reach the next unit ("60m", "24h", "30d", "12mo"): show it in the next unit instead.
     carry = {"minute": (60, "hour", 1), "hour": (24, "day", 1), "day": (30, "month", 1), "month": (12, "year", 1)}
     limit, next_unit, next_value = carry[unit]
     if value >= limit:
         unit, value = next_unit, next_value
-    return f"{value}{suffixes[unit]}"
+    return f"{value}{units[unit]}"
 
 
 def preview_labels(
-    previews: dict[Rating, tuple[Card, ReviewLog]], now: datetime, lang: str = "en"
+    previews: dict[Rating, tuple[Card, ReviewLog]], now: datetime, units: Mapping[str, str]
 ) -> dict[Rating, str]:
-    """The interval text for each previewed rating (what the Again/Hard/Good/Easy buttons show)."""
-    return {rating: format_interval(now, card.due, lang) for rating, (card, _log) in previews.items()}
+    """The interval text for each previewed rating (what the Again/Hard/Good/Easy buttons show), in `units`."""
+    return {rating: format_interval(now, card.due, units) for rating, (card, _log) in previews.items()}
 
 
 def suggest_rating(points_ticked: int, points_total: int) -> Rating:

@@ -7,7 +7,7 @@ from typing import Optional
 
 import yaml
 
-from questions.languages import LANGUAGES
+from questions.languages import LANGUAGES, check_language
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 
@@ -15,8 +15,7 @@ LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 @lru_cache(maxsize=None)
 def catalog(lang: str) -> dict[str, str]:
     """All UI strings of one language; keys are namespaced by area ("practice.show_answer")."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"lang ({lang!r}) must be one of {LANGUAGES}")
+    check_language(lang)
     merged: dict[str, str] = {}
     for path in sorted((LOCALES_DIR / lang).glob("*.yaml")):
         entries = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -1,9 +1,11 @@
-"""How pages name things: topics, difficulties, ratings, sources, elapsed time and saved times, in the UI language."""
+"""How pages name things: topics, difficulties, ratings, sources, interval units, elapsed and saved times, in the UI
+language."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any
 
+from questions.study.scheduler import INTERVAL_UNITS
 from questions.ui.i18n import t
 
 
@@ -27,6 +29,11 @@ def difficulty_label(difficulty: int, language: str) -> str:
 def rating_label(rating: int, language: str) -> str:
     """1-4 (or an fsrs.Rating) -> "Again", "Hard", "Good", "Easy" (in `language`)."""
     return t(f"app.rating_{int(rating)}", language)
+
+
+def interval_units(language: str) -> dict[str, str]:
+    """The suffix of each interval unit in `language` ("day" -> "d" / "天"), for study.scheduler.format_interval."""
+    return {unit: t(f"practice.interval_{unit}", language) for unit in INTERVAL_UNITS}
 
 
 def format_source(source: Any, language: str) -> str:

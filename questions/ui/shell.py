@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
+from questions.bank.links import link_problems
 from questions.bank.loader import BANK_DIR, BankLoadResult, bank_files, load_bank
 from questions.languages import LANGUAGES
 from questions.store import Store, StoreError, default_db_path
 from questions.study.queues import topics_of
 from questions.ui.accounts import DEFAULT_PROFILE
 from questions.ui.i18n import t
+from questions.ui.link_targets import link_targets
 
 BANK_ENV = "MOE_LAB_BANK"  # a directory (or one file) replacing questions/bank/, used by tests and benchmarks
 PROBLEMS_SHOWN = 50  # bank problems listed in the warning; the rest are counted
@@ -59,8 +61,11 @@ def bank_signature(path: Path) -> tuple:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _cached_bank(path_text: str, signature: tuple) -> BankLoadResult:
-    """One parsed bank per (path, file versions), shared by every session; pages only read it, never mutate it."""
-    return load_bank(Path(path_text))
+    """One parsed bank per (path, file versions), shared by every session; pages only read it, never mutate it.
+    Its problems include links to exercises or sandbox presets that do not exist."""
+    result = load_bank(Path(path_text))
+    result.problems += link_problems(result, *link_targets())
+    return result
 
 
 def bank_result() -> BankLoadResult:

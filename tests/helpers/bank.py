@@ -1,39 +1,55 @@
-"""The one bank builder of the tests: question dicts, a tiny bilingual fixture bank, a YAML writer, raw YAML text."""
+"""The one bank builder of the tests: question dicts (valid unless changed), a tiny bilingual fixture bank, models of
+them, a YAML writer, raw YAML text."""
 from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Iterable
 
 import yaml
 
+from questions.bank.schema import Question
 
-def _text(en: str, zh: str) -> dict:
+
+def local_text(en: str = "English", zh: str = "中文") -> dict:
+    """A bilingual text as the bank writes it."""
     return {"en": en, "zh": zh}
 
 
-def open_question(qid: str, topic: str, difficulty: int, en: str, zh: str, **extra) -> dict:
+def open_question(qid: str = "routing-topk", topic: str = "routing", difficulty: int = 2, en: str = "Why top-k?",
+                  zh: str = "为什么要 top-k？", **changes) -> dict:
+    """A valid open question about `en` / `zh`; `changes` replace or add fields (a test of a rule breaks one)."""
     question = {
         "id": qid, "type": "open", "topic": topic, "tags": [topic, "fixture"], "difficulty": difficulty,
-        "prompt": _text(en, zh),
-        "answer": _text(f"Answer to: {en}", f"答案：{zh}"),
-        "key_points": [_text(f"{en} point {n}", f"{zh} 要点 {n}") for n in (1, 2, 3)],
-        "pitfall": _text(f"Pitfall of {en}", f"{zh} 的误区"),
+        "prompt": local_text(en, zh),
+        "answer": local_text(f"Answer to: {en}", f"答案：{zh}"),
+        "key_points": [local_text(f"{en} point {n}", f"{zh} 要点 {n}") for n in (1, 2, 3)],
+        "pitfall": local_text(f"Pitfall of {en}", f"{zh} 的误区"),
         "sources": [{"paper": "Fedus et al. 2021, Switch Transformers", "ref": "Sec. 2.2"}],
     }
-    question.update(extra)
+    question.update(changes)
     return question
 
 
-def choice_question(qid: str, topic: str, en: str, zh: str, correct: int) -> dict:
+def choice_question(qid: str = "routing-choice", topic: str = "routing", en: str = "Which one?", zh: str = "哪一个？",
+                    correct: int = 0, **changes) -> dict:
+    """A valid choice question with three options, option `correct` the right one; `changes` as in open_question."""
     options = []
     for n in range(3):
-        options.append({"text": _text(f"{en} option {n}", f"{zh} 选项 {n}"), "correct": n == correct,
-                        "explanation": _text(f"Why option {n}", f"选项 {n} 的解释")})
-    return {
+        options.append({"text": local_text(f"{en} option {n}", f"{zh} 选项 {n}"), "correct": n == correct,
+                        "explanation": local_text(f"Why option {n}", f"选项 {n} 的解释")})
+    question = {
         "id": qid, "type": "choice", "topic": topic, "tags": [topic, "fixture"], "difficulty": 1,
-        "prompt": _text(en, zh), "answer": _text(f"Option {correct}", f"选项 {correct}"),
+        "prompt": local_text(en, zh), "answer": local_text(f"Option {correct}", f"选项 {correct}"),
         "options": options, "sources": [{"seed": "001_af5af4a038612498.txt", "ref": "Q4"}],
     }
+    question.update(changes)
+    return question
+
+
+def as_questions(questions: Iterable[dict]) -> list[Question]:
+    """The bank's models of question dicts (what load_bank gives the app)."""
+    return [Question.model_validate(question) for question in questions]
 
 
 FIXTURE_BANK = {
@@ -62,6 +78,7 @@ def write_bank(directory: Path, bank: dict[str, list[dict]] = FIXTURE_BANK) -> P
         (directory / f"{topic}.yaml").write_text(
             yaml.safe_dump(questions, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return directory
+
 
 def question_yaml(qid="routing-topk", topic="routing", difficulty="2", answer_en="Because.", extra=""):
     return textwrap.dedent(f"""\

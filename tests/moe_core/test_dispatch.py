@@ -56,11 +56,11 @@ def test_grouped_mm_path_matches_loop_on_cuda():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: permute(torch.randn(3, 2), torch.zeros(4, 1, dtype=torch.long)), "indices has 4 tokens, x has 3"),
+    (lambda: permute(torch.randn(3, 2), torch.zeros(4, 1, dtype=torch.long)), r"indices has length 4, expected len\(x\) \(3\)"),
     (lambda: permute(torch.randn(3, 2), torch.zeros(3, 1)), "indices must be an integer tensor"),
     (lambda: permute(torch.randn(3, 2), torch.zeros(3, 1, dtype=torch.long), torch.ones(3, 2, dtype=torch.bool)), "keep must be a bool tensor of shape"),
-    (lambda: unpermute(torch.randn(3, 2), torch.zeros(2, dtype=torch.long), torch.ones(3), 4), r"token_index has 2 rows, y_sorted has 3"),
-    (lambda: unpermute(torch.randn(3, 2), torch.zeros(3, dtype=torch.long), torch.ones(2), 4), "weights_sorted has 2 rows, y_sorted has 3"),
+    (lambda: unpermute(torch.randn(3, 2), torch.zeros(2, dtype=torch.long), torch.ones(3), 4), r"token_index has length 2, expected len\(y_sorted\) \(3\)"),
+    (lambda: unpermute(torch.randn(3, 2), torch.zeros(3, dtype=torch.long), torch.ones(2), 4), r"weights_sorted has length 2, expected len\(y_sorted\) \(3\)"),
     (lambda: expert_ffn(torch.randn(3, 4), [3], torch.randn(1, 4, 5), torch.randn(1, 5, 4)), "w3 must have w1's shape"),
     (lambda: expert_ffn(torch.randn(3, 4), [2, 1], torch.randn(1, 4, 5), torch.randn(1, 5, 4), None, "relu"), r"tokens_per_expert must have num_experts \(1\) entries"),
     (lambda: expert_ffn(torch.randn(3, 4), [3], torch.randn(1, 4, 5), torch.randn(1, 4, 5), None, "relu"), r"w2 shape \(1, 4, 5\) must be"),

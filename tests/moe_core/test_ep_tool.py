@@ -2,47 +2,25 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from moe_core.ep_check import EPCheckConfig, format_report
 from moe_core.ep_tool import build_parser, config_from_args
-
-ROOT = Path(__file__).resolve().parents[2]
+from sandbox.parallel_run import start_ranks, stop_ranks
 
 pytestmark = pytest.mark.timeout(300)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def launch(world_size: int, flags: list[str], timeout_s: float = 240.0) -> list[subprocess.CompletedProcess]:
     """One `python -m moe_core.ep_tool` process per rank over loopback, as torchrun would start them."""
-    port = _free_port()
-    command = [sys.executable, "-m", "moe_core.ep_tool", "--backend", "gloo"] + flags
-    processes = []
-    for rank in range(world_size):
-        env = dict(os.environ, RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world_size),
-                   LOCAL_WORLD_SIZE=str(world_size), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port),
-                   OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
-        processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                          text=True))
+    processes = start_ranks(world_size, flags)
     try:
         outputs = [p.communicate(timeout=timeout_s) for p in processes]
-        return [subprocess.CompletedProcess(command, p.returncode, *out) for p, out in zip(processes, outputs)]
+        return [subprocess.CompletedProcess(p.args, p.returncode, *out) for p, out in zip(processes, outputs)]
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+        stop_ranks(processes)
 
 
 def test_flags_map_onto_the_config():

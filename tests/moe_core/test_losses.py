@@ -70,7 +70,7 @@ def test_cv_squared_importance_and_load():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: switch_aux_loss(torch.rand(4, 3), torch.zeros(5, 1, dtype=torch.long)), "expert_indices has 5 tokens, router_probs has 4"),
+    (lambda: switch_aux_loss(torch.rand(4, 3), torch.zeros(5, 1, dtype=torch.long)), r"expert_indices has length 5, expected len\(router_probs\) \(4\)"),
     (lambda: switch_aux_loss(torch.rand(4, 3), torch.full((4, 1), 3)), r"expert_indices values must be in \[0, num_experts \(3\)\)"),
     (lambda: switch_aux_loss(torch.rand(4), torch.zeros(4, 1, dtype=torch.long)), "router_probs must have 2 dims"),
     (lambda: sequence_aux_loss(torch.rand(2, 4, 3), torch.zeros(2, 5, 1, dtype=torch.long)), r"expert_indices \[B, S\]"),

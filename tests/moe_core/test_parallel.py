@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import socket
 import traceback
 
 import pytest
@@ -14,14 +13,9 @@ from moe_core import Experts, MoELayer, permute
 from moe_core.ep_check import run_check
 from moe_core.ep_tool import build_parser, config_from_args
 from moe_core.parallel import ExpertParallelExperts, ExpertParallelMoE
+from sandbox.parallel_run import free_port
 
 TOLERANCE = 1e-4
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _worker(rank: int, world_size: int, port: int, job, results) -> None:
@@ -44,7 +38,7 @@ def spawn(world_size: int, job, timeout_s: float = 120.0) -> dict[int, tuple[str
     """
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    port = _free_port()
+    port = free_port()
     processes = [context.Process(target=_worker, args=(rank, world_size, port, job, results), daemon=True)
                  for rank in range(world_size)]
     for process in processes:

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from moe_core import (ROUTERS, MoELayer, RouterConfig, apply_capacity, balance_losses, build_router, expert_capacity,
-                      expert_choice, route_with_capacity, sigmoid_group_limited, switch_aux_loss, z_loss)
+                      expert_choice, hot_expert_logit_bias, route_with_capacity, sigmoid_group_limited,
+                      switch_aux_loss, z_loss)
 
 
 def test_router_config_defaults_and_a_str_is_the_kind():
@@ -144,3 +145,28 @@ def test_every_layer_builds_on_the_meta_device(kind):
     assert {tensor.device.type for tensor in layer.state_dict().values()} == {"meta"}
     with torch.device("meta"), pytest.raises(ValueError, match=r"num_experts \(8\) must be divisible by num_groups"):
         MoELayer(16, 8, 8, 2, router=RouterConfig("sigmoid_group_limited", num_groups=3))
+
+
+@pytest.mark.parametrize("kind", sorted(set(ROUTERS) - {"hash"}))
+def test_a_logit_bias_shifts_the_logits_before_the_routers_own_rule(kind):
+    router = build_router(kind, 8, 4, 1 if kind == "switch" else 2)
+    x = torch.randn(32, 8)
+    plain = router(x, capacity_factor=1.0)
+    router.logit_bias = hot_expert_logit_bias(4, 50.0)
+    hot = router(x, capacity_factor=1.0)
+    torch.testing.assert_close(hot.logits, plain.logits + torch.tensor([50.0, 0.0, 0.0, 0.0]))
+    chosen = hot.indices if hot.valid is None else hot.indices[hot.valid]
+    assert (chosen == 0).sum() >= 8  # expert 0 wins every token (expert choice: its capacity of 8)
+    assert "logit_bias" not in router.state_dict()  # a setting of the experiment, not a weight
+
+
+def test_the_hash_router_ignores_the_logit_bias_and_checks_its_token_ids():
+    router = build_router("hash", 8, 4, 2)
+    x, ids = torch.randn(6, 8), torch.arange(6)
+    plain = router(x, token_ids=ids)
+    router.logit_bias = hot_expert_logit_bias(4, 50.0)
+    assert torch.equal(router(x, token_ids=ids).indices, plain.indices)
+    with pytest.raises(ValueError, match=r"token_ids has length 5, expected len\(x\) \(6\)"):
+        router(x, token_ids=ids[:5])
+    with pytest.raises(ValueError, match=r"expert \(4\) must be <= 3"):
+        hot_expert_logit_bias(4, 1.0, expert=4)

@@ -102,7 +102,7 @@ def test_sigmoid_group_limited_matches_hand_computation():
     (lambda: sigmoid_group_limited(torch.randn(2, 8), torch.zeros(8), 2, 3, 1), r"num_experts \(8\) must be divisible by num_groups \(3\)"),
     (lambda: sigmoid_group_limited(torch.randn(2, 8), torch.zeros(8), 2, 4, 5), r"topk_groups \(5\) must be <= num_groups \(4\)"),
     (lambda: sigmoid_group_limited(torch.randn(2, 8), torch.zeros(8), 5, 4, 2), r"top_k \(5\) must be <= topk_groups \* experts per group \(4\)"),
-    (lambda: sigmoid_group_limited(torch.randn(2, 8), torch.zeros(7), 2, 4, 2), r"bias has 7 entries, expected num_experts \(8\)"),
+    (lambda: sigmoid_group_limited(torch.randn(2, 8), torch.zeros(7), 2, 4, 2), r"bias has length 7, expected num_experts \(8\)"),
     (lambda: topk_softmax(torch.randn(2, 8), 9), r"top_k \(9\) must be <= num_experts \(8\)"),
     (lambda: topk_softmax(torch.randn(2, 8), 0), r"top_k \(0\) must be >= 1"),
     (lambda: topk_softmax(torch.randn(8), 2), r"logits must have 2 dims, got shape \(8,\)"),

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from moe_core import expert_capacity
-from sandbox.presets import DEFAULT_SETTINGS, PRESETS
+from sandbox.presets import PRESETS
+from sandbox.settings import DEFAULT_SETTINGS, simulate_settings
 from sandbox.simulate import simulate
 
 # The settings the bank's questions and the docs name; the page must offer each.
@@ -23,7 +24,7 @@ def test_every_required_preset_exists_with_both_descriptions():
 
 @pytest.mark.parametrize("preset_id", sorted(REQUIRED_PRESETS))
 def test_every_preset_simulates(preset_id):
-    settings = {**PRESETS[preset_id].simulate_settings(), "num_tokens": 1024}
+    settings = {**simulate_settings(PRESETS[preset_id]), "num_tokens": 1024}
     result = simulate(**settings)
     assert {name: result.settings[name] for name in settings} == settings  # it ran with the preset's settings
     assert len(result.routed_per_expert) == settings["num_experts"]
@@ -39,20 +40,20 @@ def test_every_preset_simulates(preset_id):
 
 
 def test_preset_facts():
-    switch = PRESETS["switch-top1"].simulate_settings()
+    switch = simulate_settings(PRESETS["switch-top1"])
     assert (switch["router"], switch["top_k"], switch["capacity_factor"]) == ("switch", 1, 1.25)
-    mixtral = PRESETS["mixtral-8x7b"].simulate_settings()
+    mixtral = simulate_settings(PRESETS["mixtral-8x7b"])
     assert (mixtral["num_experts"], mixtral["top_k"], mixtral["capacity_factor"]) == (8, 2, None)
-    deepseek = PRESETS["deepseek-v3"].simulate_settings()
+    deepseek = simulate_settings(PRESETS["deepseek-v3"])
     assert (deepseek["router"], deepseek["num_experts"], deepseek["top_k"], deepseek["num_groups"],
             deepseek["topk_groups"], deepseek["routed_scaling_factor"]) == ("sigmoid_group_limited", 256, 8, 8, 4, 2.5)
-    grouping = simulate(**PRESETS["seed000-grouping"].simulate_settings())
+    grouping = simulate(**simulate_settings(PRESETS["seed000-grouping"]))
     assert [len(g) for g in grouping.expert_groups] == [3, 3, 2, 2]
 
 
 def test_deepseek_preset_sends_each_token_to_at_most_four_ranks():
     # 8 groups on 8 ranks, 4 groups per token: group-limited routing bounds the ranks a token reaches
-    settings = {**PRESETS["deepseek-v3"].simulate_settings(), "num_tokens": 512}
+    settings = {**simulate_settings(PRESETS["deepseek-v3"]), "num_tokens": 512}
     result = simulate(**settings)
     assert all(len(g) == 32 for g in result.expert_groups)
     assert result.remote_slots > 0

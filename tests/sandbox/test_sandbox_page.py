@@ -9,10 +9,10 @@ from questions.ui.i18n import catalog, t
 from questions.ui.routes import SANDBOX
 from sandbox import display, figures
 from sandbox.presets import PRESETS
-from sandbox.settings import A_KEYS, B_KEYS, B_PREFIX, ROUTER_NAMES, TRAIN_KEYS
+from sandbox.settings import A_KEYS, B_KEYS, B_PREFIX, ROUTER_NAMES, TRAIN_KEYS, simulate_settings
 from sandbox.simulate import SKEWS, simulate
 from sandbox.train import BALANCE_METHODS
-from tests.helpers.apptest import app_test
+from tests.helpers.apptest import app_test, run_ok
 
 # every widget that holds a setting: simulate's (A and B), train's, the dropless and A/B toggles, the EP run's
 URL_KEYS = [*A_KEYS, "sb.dropless", "sb.ab", *B_KEYS, B_PREFIX + "dropless", *TRAIN_KEYS, "sb.ep_world", "sb.ep_tokens"]
@@ -35,17 +35,11 @@ def test_every_text_the_page_builds_a_key_for_is_in_the_catalog(lang):
     assert not missing, missing
 
 
-def run_ok(at) -> AppTest:
-    at = at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def metrics(at) -> dict:
     return {m.label: m.value for m in at.metric}
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_page_renders_with_metrics_and_charts(lang):
     at = open_page(lang)
     assert at.title[0].value == t("sandbox.title", lang)
@@ -63,7 +57,7 @@ def test_page_renders_with_metrics_and_charts(lang):
 @pytest.mark.parametrize("preset_id", sorted(PRESETS))
 def test_every_preset_from_the_url(preset_id):
     at = open_page("en", preset=preset_id)
-    settings = PRESETS[preset_id].simulate_settings()
+    settings = simulate_settings(PRESETS[preset_id])
     assert at.session_state["sb.experts"] == settings["num_experts"]
     assert at.session_state["sb.top_k"] == settings["top_k"]
     assert at.session_state["sb.router"] == settings["router"]

@@ -1,25 +1,29 @@
 """The bank questions the sandbox links to: the preset's own first, then those on the sandbox's topics; titles."""
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from questions.bank.loader import load_bank
+from questions.bank.schema import LocalText, Question
 from sandbox.related import SANDBOX_TAGS, question_title, related_questions
-from tests.helpers.bank import write_bank
+from tests.helpers.bank import open_question, write_bank
 
 
-def question(qid, tags=(), presets=None, prompt="Why?"):
-    return SimpleNamespace(id=qid, tags=list(tags), sandbox_presets=presets,
-                           text=lambda field, lang: {"en": prompt, "zh": "为什么？"}[lang])
+def question(name, tags=("fixture",), presets=(), prompt="Why?") -> Question:
+    """A bank question (the tests' one builder) with id routing-<name>."""
+    return Question.model_validate(open_question(f"routing-{name}", "routing", 1, prompt, "为什么？", tags=list(tags),
+                                                 sandbox_presets=list(presets)))
+
+
+def names(questions) -> list[str]:
+    return [q.id.removeprefix("routing-") for q in questions]
 
 
 def test_preset_questions_come_first_then_tagged_ones_in_bank_order():
     bank = [question("a", ["capacity"]), question("b", ["unrelated"]), question("c", ["router"], ["mixtral-8x7b"]),
             question("d", ["all-to-all"]), question("e", ["z-loss"], ["deepseek-v3"])]
-    assert [q.id for q in related_questions(bank, "mixtral-8x7b")] == ["c", "a", "d", "e"]
-    assert [q.id for q in related_questions(bank, None)] == ["a", "c", "d", "e"]
-    assert [q.id for q in related_questions(bank, "deepseek-v3", tags={"capacity"})] == ["e", "a"]
-    assert [q.id for q in related_questions(bank, None, limit=2)] == ["a", "c"]
+    assert names(related_questions(bank, "mixtral-8x7b")) == ["c", "a", "d", "e"]
+    assert names(related_questions(bank, None)) == ["a", "c", "d", "e"]
+    assert names(related_questions(bank, "deepseek-v3", tags={"capacity"})) == ["e", "a"]
+    assert names(related_questions(bank, None, limit=2)) == ["a", "c"]
 
 
 def test_a_linked_question_counts_even_without_a_sandbox_tag():
@@ -34,7 +38,8 @@ def test_sandbox_tags_cover_routing_capacity_balance_and_parallelism():
 def test_title_is_the_first_prompt_line_without_markdown_and_cut():
     assert question_title(question("a", prompt="## **Why** top-k?\n\nMore text"), "en") == "Why top-k?"
     assert question_title(question("a"), "zh") == "为什么？"
-    assert question_title(question("a", prompt="  "), "en") == ""
+    blank = question("a").model_copy(update={"prompt": LocalText.model_construct(en="  ", zh="  ")})  # not in a bank
+    assert question_title(blank, "en") == ""
     long = question_title(question("a", prompt="x" * 120), "en")
     assert long == "x" * 90 + "…"
 

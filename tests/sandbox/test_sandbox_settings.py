@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from sandbox import settings as widgets
-from sandbox.presets import DEFAULT_SETTINGS, DEFAULT_TRAIN, PRESETS
+from sandbox.presets import PRESETS
+from sandbox.settings import DEFAULT_SETTINGS, DEFAULT_TRAIN, simulate_settings, train_settings
 from sandbox.simulate import simulate
 
 
@@ -35,11 +36,11 @@ def test_dropless_maps_to_the_toggle_and_back():
 def test_a_preset_round_trips_through_the_widgets(preset_id):
     preset = PRESETS[preset_id]
     values = widgets.preset_values(preset_id)
-    assert widgets.settings_from_state(values) == {**preset.simulate_settings(),
-                                                   **{name: float(preset.simulate_settings()[name])
+    assert widgets.settings_from_state(values) == {**simulate_settings(preset),
+                                                   **{name: float(simulate_settings(preset)[name])
                                                       for name in widgets.FLOAT_SETTINGS}}
     balances, kwargs = widgets.train_settings_from_state(values, seed=3)
-    train = preset.train_settings()
+    train = train_settings(preset)
     assert balances == train["balances"] and kwargs["steps"] == train["steps"] and kwargs["seed"] == 3
     assert (kwargs["zipf_exponent"], kwargs["hot_bias"], kwargs["aux_coef"]) == (
         train["zipf_exponent"], train["hot_bias"], train["aux_coef"])
@@ -86,5 +87,5 @@ def test_ep_run_uses_setting_a_and_the_hot_bias_only_for_that_input():
     settings = {**DEFAULT_SETTINGS, "capacity_factor": None, "hot_bias": 3.0}
     assert widgets.ep_run_settings(settings) == dict(num_experts=8, top_k=2, router="topk_softmax",
                                                      capacity_factor=None, drop_policy="position", seed=0,
-                                                     hot_bias=0.0)
+                                                     hot_bias=0.0, router_scale=1.0)
     assert widgets.ep_run_settings({**settings, "skew": "hot-expert"})["hot_bias"] == 3.0

@@ -6,9 +6,10 @@ import statistics
 import pytest
 
 from sandbox.presets import PRESETS
+from sandbox.settings import train_settings
 from sandbox.train import BALANCE_METHODS, compare, train
 
-COLLAPSE = {k: v for k, v in PRESETS["collapse-no-balance"].train_settings().items() if k != "balances"}
+COLLAPSE = {k: v for k, v in train_settings(PRESETS["collapse-no-balance"]).items() if k != "balances"}
 COLLAPSE["steps"] = 150
 
 

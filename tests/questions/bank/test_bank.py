@@ -2,9 +2,6 @@
 import re
 from collections import Counter
 
-import pytest
-
-from questions import load_bank
 from questions.bank.cli import language_status
 from questions.bank.loader import BANK_DIR
 from questions.bank.schema import DIFFICULTIES, TOPICS
@@ -15,11 +12,6 @@ SEED_QUESTIONS = {
     "001_af5af4a038612498.txt": range(1, 26),
     "003_80ad598c709aaa42.txt": range(1, 4),
 }
-
-
-@pytest.fixture(scope="module")
-def bank():
-    return load_bank(BANK_DIR, cache_dir=None)
 
 
 def test_bank_has_no_problems(bank):

@@ -4,7 +4,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
@@ -12,11 +11,7 @@ import yaml
 from questions.bank.cli import main
 
 from tests.helpers.bank import question_yaml
-
-from tests.helpers.paths import ROOT  # noqa: E402
-SEEDS = Path(__file__).resolve().parent / "seeds"  # copies of the seed notes, so the tests need nothing outside the repo
-
-
+from tests.helpers.paths import ROOT, SEEDS
 
 
 @pytest.fixture(autouse=True)
@@ -123,8 +118,26 @@ def test_usage_errors_exit_2():
     assert run("bench", "--count", "0")[0] == 2
 
 
-def test_module_entry_point(good_bank):
+def module_entry(*argv):
+    """`python -m questions ARGV...` from the repository root."""
     env = {**os.environ, "MOE_LAB_CACHE": "off"}
-    done = subprocess.run([sys.executable, "-m", "questions", "validate", str(good_bank)], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "questions", *map(str, argv)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
+
+
+def test_module_entry_point(good_bank):
+    done = module_entry("validate", good_bank)
     assert done.returncode == 0 and "OK: 3 question(s)" in done.stdout
+
+
+def test_validate_reports_a_link_to_nothing_with_file_and_line(good_bank):
+    links = "  exercises: [topk-router]\n  sandbox_presets:\n    - mixtral-8x7b\n    - gpt-4\n"
+    (good_bank / "routing.yaml").write_text(question_yaml() + question_yaml(qid="routing-two", extra=links),
+                                            encoding="utf-8")
+    assert run("validate", good_bank)[0] == 0  # main() alone checks the form of links: they are well formed
+    done = module_entry("validate", good_bank)
+    line = question_yaml().count("\n") + question_yaml(qid="routing-two").count("\n") + 4  # "    - gpt-4"
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.splitlines()[0] == (f"{good_bank / 'routing.yaml'}:{line}: sandbox_presets[1]: 'gpt-4' names "
+                                           "no sandbox preset (a key of sandbox/presets.py's PRESETS)")
+    assert "1 problem(s); 3 question(s) loaded" in done.stderr

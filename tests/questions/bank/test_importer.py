@@ -1,15 +1,14 @@
 """Markdown importer: finds every question of the seeds, keeps code intact, repairs mojibake and names lost lines."""
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
 from questions import load_bank
 from questions.bank.importer import (decode_utf8_tolerant, import_notes, parse_notes, repair_mojibake,
-                                to_skeleton_yaml)
+                                     to_skeleton_yaml)
 
-SEEDS = Path(__file__).resolve().parent / "seeds"  # copies of the seed notes, so the tests need nothing outside the repo
+from tests.helpers.paths import SEEDS
 
 
 def seed(prefix):

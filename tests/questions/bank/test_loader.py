@@ -1,14 +1,14 @@
 """load_bank: each kind of broken file gives its own message with the right file and line; good questions still load."""
 import json
+from pathlib import Path
 
 import pytest
 
 from questions import BankProblem, filter_questions, load_bank
-from questions.bank.cache import default_cache_dir
+from questions.bank.cache import cache_entry, code_fingerprint, default_cache_dir, write_entry
 
 from tests.helpers.bank import question_yaml
-
-
+from tests.helpers.languages import UNKNOWN_LANGUAGE, UNKNOWN_LANGUAGE_ERROR
 
 
 def write(directory, name, text):
@@ -221,6 +221,20 @@ def test_corrupt_cache_entry_is_ignored(tmp_path):
         assert result.ok and [q.id for q in result.questions] == ["routing-topk"]
 
 
+def test_a_new_entry_replaces_older_versions_of_its_file_only(tmp_path):
+    cache, fingerprint = tmp_path / "cache", code_fingerprint()
+    routing = cache_entry(cache, Path("routing.yaml"), b"one", fingerprint)
+    extra = cache_entry(cache, Path("routing-extra.yaml"), b"one", fingerprint)
+    for entry in (routing, extra):
+        write_entry(entry, [1], [{"id": "routing-a"}])
+    newer = cache_entry(cache, Path("routing.yaml"), b"two", fingerprint)
+    assert newer != routing
+    write_entry(newer, [1], [{"id": "routing-a"}])
+    assert sorted(path.name for path in cache.iterdir()) == sorted([extra.name, newer.name])
+    write_entry(cache_entry(cache, Path("routing-extra.yaml"), b"two", fingerprint), [1], [{"id": "routing-a"}])
+    assert newer.exists() and not extra.exists()
+
+
 def test_cache_dir_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("MOE_LAB_CACHE", str(tmp_path / "c"))
     assert default_cache_dir() == tmp_path / "c"
@@ -266,5 +280,5 @@ def test_search_is_literal_case_insensitive_and_bilingual(sample):
     assert filter_questions(sample, search="容量", lang="en") == []
     assert ids(filter_questions(sample, search="softmax", lang="zh")) == ["routing-b"]  # tags count in any language
     assert ids(filter_questions(sample, search="  ")) == ids(sample)
-    with pytest.raises(ValueError, match="lang"):
-        filter_questions(sample, lang="fr")
+    with pytest.raises(ValueError, match=UNKNOWN_LANGUAGE_ERROR):
+        filter_questions(sample, lang=UNKNOWN_LANGUAGE)

@@ -7,33 +7,8 @@ from pydantic import ValidationError
 from questions import Question
 from questions.bank.schema import SEED_FILES, TOPICS
 
-
-def local(zh="中文", en="English"):
-    return {"zh": zh, "en": en}
-
-
-def open_question(**changes):
-    data = {
-        "id": "routing-topk", "type": "open", "topic": "routing", "tags": ["router", "softmax"], "difficulty": 2,
-        "prompt": local("为什么要 top-k？", "Why top-k?"), "answer": local("因为……", "Because ..."),
-        "key_points": [local(f"要点{n}", f"point {n}") for n in range(3)],
-        "pitfall": local("错误说法", "wrong claim"),
-        "sources": [{"seed": SEED_FILES[1], "ref": "Q4"}, {"paper": "Fedus et al. 2021", "ref": "Sec. 2.2"}],
-        "exercises": ["topk-router"], "sandbox_presets": ["mixtral-8x7b"],
-    }
-    data.update(changes)
-    return data
-
-
-def choice_question(**changes):
-    data = open_question(id="routing-choice", type="choice", key_points=None, options=[
-        {"text": local("甲", "a"), "correct": True, "explanation": local("对", "right")},
-        {"text": local("乙", "b"), "correct": False, "explanation": local("错", "wrong")},
-        {"text": local("丙", "c"), "correct": False, "explanation": local("错", "wrong")},
-    ])
-    data.pop("key_points")
-    data.update(changes)
-    return data
+from tests.helpers.bank import choice_question, local_text, open_question
+from tests.helpers.languages import UNKNOWN_LANGUAGE, UNKNOWN_LANGUAGE_ERROR
 
 
 def errors_of(data):
@@ -46,20 +21,28 @@ def test_valid_questions_of_each_type_load():
     assert Question.model_validate(open_question()).type == "open"
     assert Question.model_validate(open_question(id="routing-code", type="code")).type == "code"
     choice = Question.model_validate(choice_question())
-    assert choice.correct_option_indices() == [0]
+    assert choice.correct_option_indices() == [0] and choice.single_answer
     assert choice.key_points is None
 
 
+def test_a_choice_question_with_several_correct_options_is_not_single_answer():
+    question = choice_question()
+    question["options"][2]["correct"] = True
+    assert Question.model_validate(question).correct_option_indices() == [0, 2]
+    assert not Question.model_validate(question).single_answer
+
+
 def test_helpers_return_the_text_of_one_language():
-    question = Question.model_validate(open_question())
+    question = Question.model_validate(open_question(sources=[
+        {"seed": SEED_FILES[1], "ref": "Q4"}, {"paper": "Fedus et al. 2021", "ref": "Sec. 2.2"}]))
     assert question.text("prompt", "zh") == "为什么要 top-k？"
-    assert question.text("answer", "en") == "Because ..."
-    assert question.text("pitfall", "en") == "wrong claim"
+    assert question.text("answer", "en") == "Answer to: Why top-k?"
+    assert question.text("pitfall", "en") == "Pitfall of Why top-k?"
     assert Question.model_validate(open_question(pitfall=None)).text("pitfall", "zh") == ""
-    assert question.key_point_texts("en") == ["point 0", "point 1", "point 2"]
+    assert question.key_point_texts("en") == ["Why top-k? point 1", "Why top-k? point 2", "Why top-k? point 3"]
     assert question.seed_refs() == [(SEED_FILES[1], "Q4")]
-    with pytest.raises(ValueError, match="lang"):
-        question.text("prompt", "fr")
+    with pytest.raises(ValueError, match=UNKNOWN_LANGUAGE_ERROR):
+        question.text("prompt", UNKNOWN_LANGUAGE)
     with pytest.raises(ValueError, match="field"):
         question.text("tags", "en")
 
@@ -72,7 +55,7 @@ def test_required_fields_are_required(field):
 
 
 def test_unknown_fields_are_errors_at_every_level():
-    assert errors_of(open_question(anwser=local()))[0]["type"] == "extra_forbidden"
+    assert errors_of(open_question(anwser=local_text()))[0]["type"] == "extra_forbidden"
     assert errors_of(open_question(prompt={"zh": "a", "en": "b", "fr": "c"}))[0]["loc"] == ("prompt", "fr")
     data = choice_question()
     data["options"][0]["why"] = "x"
@@ -88,7 +71,7 @@ def test_difficulty_is_an_integer_from_1_to_3(value):
     ("", "empty"), ("   ", "empty"), ("TODO: translate", "TODO"), ("坏\ufffd字", "replacement character"),
 ])
 def test_local_text_must_be_finished(text, reason):
-    errors = errors_of(open_question(answer=local(en=text)))
+    errors = errors_of(open_question(answer=local_text(en=text)))
     assert errors[0]["loc"] == ("answer", "en") and reason in errors[0]["msg"]
 
 
@@ -131,13 +114,13 @@ def test_tags_are_lowercase_unique_and_at_least_one(tags):
 @pytest.mark.parametrize("kind", ["open", "code"])
 @pytest.mark.parametrize("count", [0, 2, 7])
 def test_open_and_code_questions_need_3_to_6_key_points(kind, count):
-    data = open_question(type=kind, key_points=[local()] * count)
+    data = open_question(type=kind, key_points=[local_text()] * count)
     error = errors_of(data)[0]
     assert error["ctx"]["field"] == "key_points" and f"got {count}" in error["msg"]
 
 
 def test_key_points_are_bilingual():
-    data = open_question(key_points=[local(), local(), {"zh": "只有中文"}])
+    data = open_question(key_points=[local_text(), local_text(), {"zh": "只有中文"}])
     assert errors_of(data)[0]["loc"] == ("key_points", 2, "en")
 
 

@@ -15,7 +15,12 @@ def create_expert_groups(num_experts, parallel_size):
 
 def test_list_and_show(capsys):
     assert main(["list"]) == 0
-    assert "group-limited-routing" in capsys.readouterr().out
+    english = capsys.readouterr().out
+    assert "group-limited-routing" in english
+    assert main(["list", "--lang", "zh"]) == 0
+    chinese = capsys.readouterr().out
+    assert "专家并行的专家分组" in chinese and "专家并行的专家分组" not in english
+    assert main(["--lang", "zh", "list"]) == 0 and capsys.readouterr().out == chinese
     assert main(["show", "expert-groups", "--lang", "zh", "--hints"]) == 0
     out = capsys.readouterr().out
     assert "专家并行的专家分组" in out and "Hint 3" in out

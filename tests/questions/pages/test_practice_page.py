@@ -7,6 +7,7 @@ from fsrs import Rating
 from questions.store import Store
 from questions.study.scheduler import format_interval
 from questions.ui.i18n import t
+from questions.ui.labels import interval_units
 from questions.ui.routes import PRACTICE, QUIZ
 from tests.helpers.apptest import run_ok, texts
 from tests.helpers.bank import FIXTURE_IDS
@@ -22,7 +23,7 @@ def test_practice_round_stores_the_previewed_card(make_app, db_path):
     question_id = state["question_id"]
     shown_card = state["options"][Rating.Good][0]
     good = at.button(key="practice_rate_3")
-    shown_interval = format_interval(state["at"], shown_card.due, "en")
+    shown_interval = format_interval(state["at"], shown_card.due, interval_units("en"))
     assert good.label == f"{t('app.rating_3', 'en')} · {shown_interval}"
     # Every rating button shows its own preview; the suggested one (no point ticked -> Again) is highlighted.
     assert at.button(key="practice_rate_1").proto.type == "primary"
@@ -33,7 +34,7 @@ def test_practice_round_stores_the_previewed_card(make_app, db_path):
     assert [(log["question_id"], log["rating"], log["source"]) for log in logs] == [(question_id, 3, "practice")]
     saved = store.reviews.card("default", question_id)
     assert saved.due == shown_card.due  # the interval shown is the interval saved
-    assert format_interval(state["at"], saved.due, "en") == shown_interval
+    assert format_interval(state["at"], saved.due, interval_units("en")) == shown_interval
     assert t("practice.saved", "en", rating="Good", interval=shown_interval) in [s.value for s in at.success]
     assert question_id not in store.reviews.due_ids("default", state["at"])
     assert at.caption[0].value == t("practice.stats", "en", reviewed=1, due=0, new=len(FIXTURE_IDS) - 1)

@@ -6,23 +6,31 @@ import io
 import pytest
 
 from questions.bank.loader import load_bank
-from questions.bank.schema import Question
+from questions.languages import LANGUAGES
 from questions.store.anki import anki_csv, anki_file_name
+from questions.ui.i18n import t
 
-QUESTIONS = [
-    {"id": "routing-a", "type": "open", "topic": "routing", "tags": ["router", "softmax"], "difficulty": 2,
-     "prompt": {"en": "Why softmax, then top-k?", "zh": "为什么先 softmax 再 top-k？"},
-     "answer": {"en": 'Logits can be negative, "sum" ~ 0, so x/sum(x) breaks; use $p_i = e^{x_i}$.\n\n'
-                      "```python\nw = torch.softmax(x, -1)  # a < b\n```",
-                "zh": "logits 可以为负。"},
-     "key_points": [{"en": "logits may be negative, so a, b < 0", "zh": "logits 可为负"},
-                    {"en": "renormalise the k weights", "zh": "重新归一化"}]},
-    {"id": "routing-b", "type": "choice", "topic": "routing", "tags": ["router"], "difficulty": 1,
-     "prompt": {"en": "Pick, one", "zh": "选择"}, "answer": {"en": "B", "zh": "B"}},
-    {"id": "capacity-a", "type": "open", "topic": "capacity", "tags": ["capacity factor"], "difficulty": 3,
-     "prompt": {"en": "Capacity?", "zh": "容量？"}, "answer": {"en": "ceil(cf * k * T / E)", "zh": "向上取整"},
-     "key_points": [{"en": "ceil", "zh": "取整"}]},
-]
+from tests.helpers.bank import as_questions, choice_question, local_text, open_question
+from tests.helpers.languages import UNKNOWN_LANGUAGE, UNKNOWN_LANGUAGE_ERROR
+
+ROUTING_ANSWER = ('Logits can be negative, "sum" ~ 0, so x/sum(x) breaks; use $p_i = e^{x_i}$.\n\n'
+                  "```python\nw = torch.softmax(x, -1)  # a < b\n```")
+QUESTIONS = as_questions([
+    open_question("routing-a", "routing", 2, "Why softmax, then top-k?", "为什么先 softmax 再 top-k？",
+                  tags=["router", "softmax"], answer=local_text(ROUTING_ANSWER, "logits 可以为负。"),
+                  key_points=[local_text("logits may be negative, so a, b < 0", "logits 可为负"),
+                              local_text("renormalise the k weights", "重新归一化"),
+                              local_text("softmax over the k logits", "对 k 个 logits 做 softmax")]),
+    choice_question("routing-b", "routing", "Pick, one", "选择", tags=["router"]),
+    open_question("capacity-a", "capacity", 3, "Capacity?", "容量？", answer=local_text("ceil(cf * k * T / E)", "向上取整")),
+])
+# The schema allows no space in a tag; the export still keeps such a tag whole (Anki splits tags at spaces).
+QUESTIONS[2] = QUESTIONS[2].model_copy(update={"tags": ["capacity factor"]})
+
+
+def export(questions, lang):
+    """The CSV in `lang`, with the key points' heading the Progress page gives."""
+    return anki_csv(questions, lang, t("progress.anki_key_points", lang))
 
 MARKDOWN_ANSWER = (
     "**Flow** (token choice):\n"
@@ -44,7 +52,7 @@ def _parse_anki(text):
 
 
 def test_anki_csv_parses_and_escapes():
-    headers, rows = _parse_anki(anki_csv(QUESTIONS, "en"))
+    headers, rows = _parse_anki(export(QUESTIONS, "en"))
     assert headers[:2] == ["#separator:Comma", "#html:true"]
     assert "#tags column:3" in headers and "#columns:Front,Back,Tags" in headers
     assert "#notetype:Basic" in headers and "#deck:MoE Interview Lab" in headers
@@ -60,23 +68,26 @@ def test_anki_csv_parses_and_escapes():
     assert anki_file_name("en") == "moe-interview-lab-anki-en.csv"
 
 
-def test_anki_csv_chinese_and_real_question_model():
-    question = Question.model_validate({
-        **QUESTIONS[0],
-        "key_points": QUESTIONS[0]["key_points"] + [{"en": "softmax over the k logits", "zh": "对 k 个 logits 做 softmax"}],
-        "sources": [{"paper": "Fedus et al. 2021, Switch Transformers", "ref": "Sec. 2.2"}]})
-    headers, rows = _parse_anki(anki_csv([question], "zh"))
+def test_anki_csv_chinese():
+    headers, rows = _parse_anki(export(QUESTIONS[:1], "zh"))
     assert rows[0][0] == "为什么先 softmax 再 top-k？"
     assert "<b>要点</b>" in rows[0][1] and "<li>logits 可为负</li>" in rows[0][1]
     assert "topic::routing" in rows[0][2].split()
-    with pytest.raises(ValueError, match="lang"):
-        anki_csv(QUESTIONS, "fr")
+    with pytest.raises(ValueError, match=UNKNOWN_LANGUAGE_ERROR):
+        anki_csv(QUESTIONS, UNKNOWN_LANGUAGE, "Key points")
+
+
+def test_the_key_points_heading_is_the_callers_text_escaped():
+    back = _parse_anki(anki_csv(QUESTIONS[:1], "en", "Points <to> check"))[1][0][1]
+    assert "<p><b>Points &lt;to&gt; check</b></p>\n<ul><li>" in back
 
 
 def test_markdown_becomes_html_and_math_becomes_mathjax():
-    question = {**QUESTIONS[2], "answer": {"en": MARKDOWN_ANSWER, "zh": MARKDOWN_ANSWER},
-                "key_points": [{"en": "uses **fp32** for $p_i$", "zh": "x"}]}
-    back = _parse_anki(anki_csv([question], "en"))[1][0][1]
+    question = open_question("capacity-a", "capacity", 3, "Capacity?", "容量？",
+                             answer=local_text(MARKDOWN_ANSWER, MARKDOWN_ANSWER),
+                             key_points=[local_text("uses **fp32** for $p_i$", "x"), local_text("b", "y"),
+                                         local_text("c", "z")])
+    back = _parse_anki(export(as_questions([question]), "en"))[1][0][1]
     assert "<strong>Flow</strong>" in back and "**" not in back
     # The list right under a paragraph and the nested list indented by its parent's width are real lists.
     assert "<ol>\n<li>logits \\(z = x W_g\\), shape \\([T, E]\\);</li>" in back
@@ -92,17 +103,17 @@ def test_markdown_becomes_html_and_math_becomes_mathjax():
 
 def test_tricky_fronts_read_back_unchanged():
     prompts = ['Commas, "quotes", and\nnewlines', "为什么，“引号”？", "a < b & c", "ends with a quote\""]
-    questions = [{**QUESTIONS[1], "id": f"q{index}", "prompt": {"en": prompt, "zh": prompt}}
-                 for index, prompt in enumerate(prompts)]
-    rows = _parse_anki(anki_csv(questions, "en"))[1]
+    questions = as_questions(choice_question(f"routing-q{index}", "routing", prompt, prompt)
+                             for index, prompt in enumerate(prompts))
+    rows = _parse_anki(export(questions, "en"))[1]
     assert [row[0] for row in rows] == [
         'Commas, "quotes", and\nnewlines', "为什么，“引号”？", "a &lt; b &amp; c", "ends with a quote\""]
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_whole_bank_reads_back_one_row_per_question(lang):
     questions = load_bank().questions
-    rows = _parse_anki(anki_csv(questions, lang))[1]
+    rows = _parse_anki(export(questions, lang))[1]
     assert len(rows) == len(questions)
     for question, (front, back, tags) in zip(questions, rows):
         assert tags.split()[:2] == ["moe-interview-lab", f"topic::{question.topic}"]

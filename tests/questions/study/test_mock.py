@@ -10,19 +10,19 @@ import pytest
 from questions.bank.loader import load_bank
 from questions.store import Store
 from questions.study.mock import (
-    close_question, draw_mock_questions, is_stale, mock_history, open_topics, save_session, start_session, ungraded)
+    close_question, is_stale, mock_history, open_topics, pick_mock_questions, save_session, start_session, ungraded)
 from tests.helpers.bank import write_bank
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
 
-def test_mock_draw_spreads_across_topics_and_takes_open_questions_only():
+def test_mock_pick_spreads_across_topics_and_takes_open_questions_only():
     questions = [SimpleNamespace(id=f"{topic}-{n}", topic=topic, type=kind)
                  for topic in ("routing", "capacity", "training") for n, kind in enumerate(["open"] * 3 + ["choice"])]
-    drawn = draw_mock_questions(questions, 3, rng=random.Random(1))
-    assert len(drawn) == 3 and {qid.split("-")[0] for qid in drawn} == {"routing", "capacity", "training"}
-    assert all(not qid.endswith("-3") for qid in drawn)  # index 3 is the choice question
-    everything = draw_mock_questions(questions, 50, topics=["routing"], rng=random.Random(2))
+    picked = pick_mock_questions(questions, 3, rng=random.Random(1))
+    assert len(picked) == 3 and {qid.split("-")[0] for qid in picked} == {"routing", "capacity", "training"}
+    assert all(not qid.endswith("-3") for qid in picked)  # index 3 is the choice question
+    everything = pick_mock_questions(questions, 50, topics=["routing"], rng=random.Random(2))
     assert sorted(everything) == ["routing-0", "routing-1", "routing-2"]
     assert open_topics(questions) == ["routing", "capacity", "training"]
     assert open_topics([question for question in questions if question.type == "choice"]) == []
@@ -46,7 +46,7 @@ def test_a_session_is_stale_when_the_bank_lost_one_of_its_questions():
 
 def test_saving_needs_every_grade_and_feeds_the_scheduler(tmp_path):
     questions = load_bank(write_bank(tmp_path / "bank")).questions
-    ids = draw_mock_questions(questions, 2, rng=random.Random(0))
+    ids = pick_mock_questions(questions, 2, rng=random.Random(0))
     session = start_session(ids, False, 0.0)
     close_question(session, "my answer", 20.0)
     close_question(session, "  ", 50.0)

@@ -16,16 +16,17 @@ from questions.study.progress import (
     quiz_score_history,
     retention_by_topic,
     review_calendar,
+    topic_by_id,
     weakest_topics,
 )
 from questions.study.scheduler import preview
 
-from tests.helpers.bank import FIXTURE_BANK
+from tests.helpers.bank import FIXTURE_BANK, as_questions
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 # Two routing questions, then one capacity question: the fixture bank's order of topics.
-QUESTIONS = FIXTURE_BANK["routing"][:2] + FIXTURE_BANK["capacity"][:1]
-ROUTING_A, ROUTING_B, CAPACITY_A = (question["id"] for question in QUESTIONS)
+QUESTIONS = as_questions(FIXTURE_BANK["routing"][:2] + FIXTURE_BANK["capacity"][:1])
+ROUTING_A, ROUTING_B, CAPACITY_A = (question.id for question in QUESTIONS)
 
 
 def _log(question_id, rating, when):
@@ -52,6 +53,10 @@ def test_review_calendar_counts_per_local_day():
 def test_answer_button_counts_has_every_button():
     assert answer_button_counts(LOGS) == {1: 3, 2: 1, 3: 1, 4: 1}
     assert answer_button_counts([]) == {1: 0, 2: 0, 3: 0, 4: 0}
+
+
+def test_topic_by_id_maps_each_question_to_its_topic():
+    assert topic_by_id(QUESTIONS) == {ROUTING_A: "routing", ROUTING_B: "routing", CAPACITY_A: "capacity"}
 
 
 def test_retention_and_weakest_topics():
@@ -98,8 +103,8 @@ def test_quiz_history_and_exercise_pass_rates():
 def test_progress_summary_reads_one_profile(tmp_path):
     store = Store(tmp_path / "db")
     for index, question in enumerate(QUESTIONS):  # ratings Again, Hard, Good on three days
-        card, log = preview(None, question["id"], NOW - timedelta(days=index))[Rating(index + 1)]
-        store.reviews.record("alice", question["id"], card, log)
+        card, log = preview(None, question.id, NOW - timedelta(days=index))[Rating(index + 1)]
+        store.reviews.record("alice", question.id, card, log)
     card, log = preview(store.reviews.card("alice", ROUTING_A), ROUTING_A, NOW)[Rating.Hard]
     store.reviews.record("alice", ROUTING_A, card, log, source="mock")
     store.quizzes.record("alice", "routing", [ROUTING_B], {ROUTING_B: [0]}, 1, 1, taken_at=NOW)

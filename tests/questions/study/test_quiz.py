@@ -1,4 +1,4 @@
-"""Quizzes: drawing a set from a topic, grading exactly-the-correct-options, option verdicts, the history rows."""
+"""Quizzes: sampling a set from a topic, grading exactly-the-correct-options, option verdicts, the history rows."""
 from __future__ import annotations
 
 import random
@@ -6,8 +6,8 @@ import random
 import pytest
 
 from questions.bank.loader import load_bank
-from questions.study.quiz import (
-    choice_is_correct, choice_questions, draw_quiz, grade_quiz, option_verdicts, quiz_history, quiz_pool)
+from questions.study.quiz import (choice_is_correct, choice_questions, grade_quiz, option_verdicts, quiz_history,
+                                  quiz_percent, quiz_pool, sample_quiz)
 from tests.helpers.bank import write_bank
 
 
@@ -28,12 +28,12 @@ def test_the_pool_is_the_topic_or_everything(choices):
     assert sorted(quiz_pool(choices, "")) == sorted(quiz_pool(choices, None)) == sorted(q.id for q in choices)
 
 
-def test_a_quiz_draws_distinct_questions_and_no_more_than_the_pool(choices):
-    quiz = draw_quiz(choices, "capacity", 10, random.Random(3))
+def test_a_quiz_samples_distinct_questions_and_no_more_than_the_pool(choices):
+    quiz = sample_quiz(choices, "capacity", 10, random.Random(3))
     assert sorted(quiz["ids"]) == ["capacity-formula", "capacity-overflow"]
     assert quiz["topic"] == "capacity" and quiz["result"] is None
-    assert draw_quiz(choices, "", 1, random.Random(3))["topic"] is None  # "" is the all-topics entry
-    assert len(draw_quiz(choices, None, 1)["ids"]) == 1
+    assert sample_quiz(choices, "", 1, random.Random(3))["topic"] is None  # "" is the all-topics entry
+    assert len(sample_quiz(choices, None, 1)["ids"]) == 1
 
 
 def test_grading_counts_exactly_right_questions_and_unanswered_as_wrong(choices):
@@ -47,6 +47,11 @@ def test_option_verdicts_mark_correct_wrongly_chosen_and_other_options(choices):
     verdicts = option_verdicts(overflow, [0])
     assert [(v.index, v.correct, v.chosen, v.mark) for v in verdicts] == [
         (0, False, True, "❌"), (1, False, False, "▫️"), (2, True, False, "✅")]
+
+
+def test_the_percentage_of_a_quiz():
+    assert quiz_percent(3, 4) == 75.0 and quiz_percent(4, 4) == 100.0 and quiz_percent(1, 3) == 100 / 3
+    assert quiz_percent(0, 0) == 0.0  # an empty quiz
 
 
 def test_history_is_newest_first_with_a_percentage():

@@ -7,8 +7,8 @@ from fsrs import Card, Rating, State
 
 from questions.languages import LANGUAGES
 from questions.study.scheduler import (
+    INTERVAL_UNITS,
     RATINGS,
-    UNIT_SUFFIXES,
     build_scheduler,
     card_id_for,
     format_interval,
@@ -18,6 +18,9 @@ from questions.study.scheduler import (
     suggest_rating,
 )
 from questions.store import Store
+from questions.ui.labels import interval_units
+
+from tests.helpers.languages import UNKNOWN_LANGUAGE, UNKNOWN_LANGUAGE_ERROR
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -79,11 +82,11 @@ def test_shown_interval_is_saved_interval_with_fuzzing(tmp_path):
     for attempt in range(10):
         question_id = f"routing-{attempt}"
         previews = preview(card, question_id, review_time, scheduler=scheduler)
-        shown = preview_labels(previews, review_time, "en")[Rating.Good]
+        shown = preview_labels(previews, review_time, interval_units("en"))[Rating.Good]
         store.reviews.record("p", question_id, *previews[Rating.Good])
         saved = store.reviews.card("p", question_id)
         assert saved.due == previews[Rating.Good][0].due
-        assert format_interval(review_time, saved.due, "en") == shown
+        assert format_interval(review_time, saved.due, interval_units("en")) == shown
         assert store.reviews.logs("p")[-1]["rating"] == 3
 
 
@@ -104,20 +107,23 @@ def test_shown_interval_is_saved_interval_with_fuzzing(tmp_path):
     ],
 )
 def test_format_interval(delta, en, zh):
-    assert format_interval(NOW, NOW + delta, "en") == en
-    assert format_interval(NOW, NOW + delta, "zh") == zh
+    assert format_interval(NOW, NOW + delta, interval_units("en")) == en
+    assert format_interval(NOW, NOW + delta, interval_units("zh")) == zh
 
 
 def test_every_language_has_interval_units():
-    assert set(UNIT_SUFFIXES) == set(LANGUAGES)
-    assert all(format_interval(NOW, NOW + timedelta(days=3), lang).startswith("3") for lang in LANGUAGES)
+    assert all(set(interval_units(lang)) == set(INTERVAL_UNITS) for lang in LANGUAGES)
+    assert all(format_interval(NOW, NOW + timedelta(days=3), interval_units(lang)).startswith("3")
+               for lang in LANGUAGES)
 
 
-def test_format_interval_rejects_unknown_language_and_naive_times():
-    with pytest.raises(ValueError, match="lang"):
-        format_interval(NOW, NOW, "fr")
+def test_format_interval_rejects_unknown_language_missing_units_and_naive_times():
+    with pytest.raises(ValueError, match=UNKNOWN_LANGUAGE_ERROR):
+        format_interval(NOW, NOW, interval_units(UNKNOWN_LANGUAGE))
+    with pytest.raises(ValueError, match=r"units must give a suffix for each of .*; missing \['year'\]"):
+        format_interval(NOW, NOW, {unit: unit for unit in INTERVAL_UNITS if unit != "year"})
     with pytest.raises(ValueError, match="due"):
-        format_interval(NOW, datetime(2026, 3, 2), "en")
+        format_interval(NOW, datetime(2026, 3, 2), interval_units("en"))
 
 
 @pytest.mark.parametrize(

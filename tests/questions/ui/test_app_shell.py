@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from questions.languages import LANGUAGES
 from questions.store import Store
 from questions.ui.i18n import t
 from questions.ui.routes import MOCK, PAGES, PRACTICE, PROGRESS, QUIZ
 from tests.helpers.apptest import run_ok
-from tests.helpers.bank import FIXTURE_IDS
+from tests.helpers.bank import FIXTURE_BANK, FIXTURE_IDS, write_bank
 
 OWN_TITLES = {PRACTICE: "practice.title", QUIZ: "quiz.title", MOCK: "mock.title", PROGRESS: "progress.title"}
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("route", PAGES, ids=[route.url_path for route in PAGES])
 def test_every_page_renders(make_app, route, lang):
     at = run_ok(make_app(lang=lang))
@@ -53,6 +54,16 @@ def test_broken_bank_file_is_listed_and_the_rest_works(make_app, bank_dir):
     assert line >= 4  # the unclosed flow list on line 4 is reported on its line or the next
     assert t("practice.queue_new", "en", count=len(FIXTURE_IDS)) in at.segmented_control(key="practice_queue").options
     run_ok(at.button(key="practice_show").click())  # the good questions still work
+
+
+def test_a_link_to_nothing_is_listed_and_the_question_still_works(make_app, bank_dir):
+    routing = [{**FIXTURE_BANK["routing"][0], "exercises": ["no-such-exercise"]}, *FIXTURE_BANK["routing"][1:]]
+    write_bank(bank_dir, {**FIXTURE_BANK, "routing": routing})
+    at = run_ok(make_app(lang="en"))
+    (warning,) = at.warning
+    assert f"{bank_dir / 'routing.yaml'}:" in warning.value
+    assert "exercises[0]: 'no-such-exercise' names no exercise" in warning.value
+    assert t("practice.queue_new", "en", count=len(FIXTURE_IDS)) in at.segmented_control(key="practice_queue").options
 
 
 def test_corrupt_database_shows_error_and_is_not_overwritten(make_app, db_path):
