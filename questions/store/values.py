@@ -15,6 +15,14 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
+def read_time(stored: str) -> datetime:
+    """A stored time (ISO 8601 with a UTC offset) as an aware datetime; ValueError when it carries no offset."""
+    moment = datetime.fromisoformat(stored)
+    if moment.tzinfo is None:
+        raise ValueError(f"datetime {stored!r} must carry a UTC offset")
+    return moment
+
+
 def now_iso() -> str:
     """The current time in the stored format."""
     return utc_iso(datetime.now(timezone.utc))

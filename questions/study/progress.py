@@ -15,6 +15,7 @@ from fsrs import Card
 
 from questions.bank.schema import Question
 from questions.store import Store
+from questions.store.values import read_time
 from questions.study.quiz import quiz_percent
 from questions.study.scheduler import RATINGS
 
@@ -28,10 +29,12 @@ def topic_by_id(questions: Iterable[Question]) -> dict[str, str]:
 
 
 def _parse_time(value: str | datetime) -> datetime:
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    if moment.tzinfo is None:
+    """A stored time string, or a datetime, as an aware datetime."""
+    if isinstance(value, str):
+        return read_time(value)
+    if value.tzinfo is None:
         raise ValueError(f"datetime {value!r} must carry a UTC offset")
-    return moment
+    return value
 
 
 # -------------------------------------------------------------------- statistics

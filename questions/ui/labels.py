@@ -2,9 +2,10 @@
 language."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import Any
 
+from questions.store.values import read_time
 from questions.study.scheduler import INTERVAL_UNITS
 from questions.ui.i18n import t
 
@@ -60,4 +61,4 @@ def format_elapsed(seconds: float) -> str:
 
 def format_taken_at(stored: str) -> str:
     """A stored UTC ISO time as the histories show it: "2026-03-01 12:00" (UTC)."""
-    return datetime.fromisoformat(stored).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+    return read_time(stored).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
