@@ -9,6 +9,7 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictBool, 
                       model_validator)
 from pydantic_core import PydanticCustomError
 
+from questions.bank.seeds import SEED_FILES
 from questions.languages import LANGUAGES, check_language
 
 # Fixed vocabularies. The bank file name is the topic: questions/bank/<topic>.yaml.
@@ -18,13 +19,9 @@ TOPICS: tuple[str, ...] = (
 )
 QUESTION_TYPES: tuple[str, ...] = ("open", "choice", "code")
 DIFFICULTIES: tuple[int, ...] = (1, 2, 3)
-# The seed documents in shared/seeds/ a source may cite (the file names are stable identifiers).
-SEED_FILES: tuple[str, ...] = (
-    "000_2140d564b5e31594.txt", "001_af5af4a038612498.txt", "002_8e12b2257a568922.txt",
-    "003_80ad598c709aaa42.txt", "004_ac9308a275c74e69.txt",
-)
 KEY_POINTS_RANGE = (3, 6)  # required for open and code questions
 OPTIONS_RANGE = (3, 5)     # choice questions only
+FOLLOW_UPS_MAX = 3
 
 KEBAB_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9.+_-]*$")
@@ -76,6 +73,37 @@ class LocalText(_Strict):
         return self.zh if lang == "zh" else self.en
 
 
+class Cues(_Strict):
+    """Short phrases and synonyms per language whose presence in a typed answer shows a key point was made."""
+    zh: list[str] = Field(min_length=1)
+    en: list[str] = Field(min_length=1)
+
+    @field_validator("zh", "en")
+    @classmethod
+    def _clean_phrases(cls, value: list[str]) -> list[str]:
+        if any(not phrase.strip() for phrase in value):
+            raise ValueError("a cue must not be empty")
+        repeated = sorted({phrase for phrase in value if value.count(phrase) > 1})
+        if repeated:
+            raise ValueError(f"cues repeat: {', '.join(repeated)}")
+        return value
+
+    def get(self, lang: str) -> list[str]:
+        check_language(lang)
+        return self.zh if lang == "zh" else self.en
+
+
+class KeyPoint(LocalText):
+    """One point a good answer makes, in both languages, with the cues the answer matcher looks for."""
+    cues: Optional[Cues] = None
+
+
+class FollowUp(_Strict):
+    """A question an interviewer asks next, with a short answer."""
+    question: LocalText
+    answer: LocalText
+
+
 class Option(_Strict):
     """One answer option of a choice question; every option says why it is right or wrong."""
     text: LocalText
@@ -122,9 +150,12 @@ class Question(_Strict):
     difficulty: StrictInt = Field(ge=DIFFICULTIES[0], le=DIFFICULTIES[-1])  # 1 easy, 2 medium, 3 hard
     prompt: LocalText
     answer: LocalText
-    key_points: Optional[list[LocalText]] = None
+    key_points: Optional[list[KeyPoint]] = None
     pitfall: Optional[LocalText] = None
+    follow_ups: list[FollowUp] = Field(default_factory=list, max_length=FOLLOW_UPS_MAX)
     options: Optional[list[Option]] = None
+    # code questions: the exact stdout of the prompt's first ```python block (tests run it and find it in the answer)
+    output: Optional[str] = None
     sources: list[Source] = Field(min_length=1)
     exercises: list[LinkId] = Field(default_factory=list)  # exercise slugs
     sandbox_presets: list[LinkId] = Field(default_factory=list)  # sandbox preset ids
@@ -168,6 +199,10 @@ class Question(_Strict):
                                   low=low, high=high, count=count)
             if not any(option.correct for option in self.options or []):
                 raise _rule_error("options", "at least one option must have `correct: true`")
+        if self.output is not None and self.type != "code":
+            raise _rule_error("output", "output is only allowed on code questions (type is {type!r})", type=self.type)
+        if self.output is not None and not self.output.strip():
+            raise _rule_error("output", "output must not be empty (the stdout the prompt's code prints)")
         for field in ("exercises", "sandbox_presets"):
             values = getattr(self, field)
             if len(set(values)) != len(values):
@@ -184,6 +219,10 @@ class Question(_Strict):
 
     def key_point_texts(self, lang: str) -> list[str]:
         return [point.get(lang) for point in self.key_points or []]
+
+    def key_point_cues(self, lang: str) -> list[list[str]]:
+        """Each key point's cues in `lang` ([] where a point has none: the matcher then uses the point's words)."""
+        return [point.cues.get(lang) if point.cues is not None else [] for point in self.key_points or []]
 
     def correct_option_indices(self) -> list[int]:
         return [i for i, option in enumerate(self.options or []) if option.correct]

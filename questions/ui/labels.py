@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timezone
 from typing import Any
 
+from questions.bank.seeds import seed_title
 from questions.store.values import read_time
 from questions.study.scheduler import INTERVAL_UNITS
 from questions.ui.i18n import t
@@ -38,16 +39,17 @@ def interval_units(language: str) -> dict[str, str]:
 
 
 def format_source(source: Any, language: str) -> str:
-    """One source as a line: "Fedus et al. 2021, Switch Transformers (Sec. 2.2)" or "seed 001_... (Q4)"."""
+    """One source as a line: "Fedus et al. 2021, Switch Transformers (Sec. 2.2)" or, for a source note, its title
+    ("MoE parallelism interview questions (zh), Q4"): users never see the notes' file names."""
     get = source.get if isinstance(source, dict) else (lambda name: getattr(source, name, None))
     parts = []
     if get("paper"):
         parts.append(str(get("paper")))
     if get("seed"):
-        parts.append(t("practice.source_seed", language, seed=get("seed")))
+        parts.append(seed_title(get("seed"), language))
     text = ", ".join(parts)
     if get("ref"):
-        text += f" ({get('ref')})"
+        text += f", {get('ref')}" if get("seed") and not get("paper") else f" ({get('ref')})"
     if get("url"):
         text = f"[{text}]({get('url')})"
     return text

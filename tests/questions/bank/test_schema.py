@@ -162,3 +162,33 @@ def test_sources_rules():
     with_url = open_question(sources=[{"paper": "GShard", "url": "https://arxiv.org/abs/2006.16668"}])
     ok = Question.model_validate(with_url)
     assert ok.sources[0].url.startswith("https://")
+
+
+def test_key_points_may_carry_cues_in_both_languages():
+    data = open_question()
+    data["key_points"][0]["cues"] = {"en": ["balance loss", "aux loss"], "zh": ["负载均衡损失"]}
+    question = Question.model_validate(data)
+    assert question.key_point_cues("en") == [["balance loss", "aux loss"], [], []]
+    assert question.key_point_cues("zh")[0] == ["负载均衡损失"]
+    assert question.key_point_texts("en")[0] == "Why top-k? point 1"  # cues do not change the point's text
+
+
+@pytest.mark.parametrize("cues, field", [({"en": ["a"]}, "zh"), ({"en": [], "zh": ["甲"]}, "en"),
+                                         ({"en": ["a", "a"], "zh": ["甲"]}, "en"), ({"en": [" "], "zh": ["甲"]}, "en")])
+def test_bad_cues_are_errors_at_their_field(cues, field):
+    data = open_question()
+    data["key_points"][1]["cues"] = cues
+    assert errors_of(data)[0]["loc"][:4] == ("key_points", 1, "cues", field)
+
+
+def test_follow_ups_are_bilingual_question_answer_pairs_at_most_three():
+    follow_up = {"question": local_text("Why?", "为什么？"), "answer": local_text("Because.", "因为。")}
+    assert Question.model_validate(open_question(follow_ups=[follow_up])).follow_ups[0].answer.get("zh") == "因为。"
+    assert errors_of(open_question(follow_ups=[follow_up] * 4))[0]["loc"] == ("follow_ups",)
+    assert errors_of(open_question(follow_ups=[{"question": local_text()}]))[0]["loc"] == ("follow_ups", 0, "answer")
+
+
+def test_output_belongs_to_code_questions_only():
+    assert Question.model_validate(open_question(id="routing-code", type="code", output="tensor([1])\n")).output
+    assert errors_of(open_question(output="1\n"))[0]["ctx"]["field"] == "output"
+    assert errors_of(open_question(id="routing-code", type="code", output="  \n"))[0]["ctx"]["field"] == "output"

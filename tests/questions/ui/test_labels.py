@@ -18,7 +18,15 @@ def test_format_source_and_elapsed():
 
 def test_format_source_of_a_seed_with_a_link_read_by_attribute():
     source = SimpleNamespace(paper="Fedus et al. 2021", seed="001_af5af4a038612498.txt", ref="Q4", url="https://x.org")
-    assert format_source(source, "en") == "[Fedus et al. 2021, seed 001_af5af4a038612498.txt (Q4)](https://x.org)"
+    assert format_source(source, "en") == "[Fedus et al. 2021, MoE parallelism interview questions (zh) (Q4)](https://x.org)"
+
+
+def test_a_source_note_shows_its_title_not_its_file_name_in_both_languages():
+    source = {"paper": None, "seed": "001_af5af4a038612498.txt", "ref": "Q25", "url": None}
+    assert format_source(source, "en") == "MoE parallelism interview questions (zh), Q25"
+    assert format_source(source, "zh") == "MoE 并行策略面试题合集, Q25"
+    for lang in ("en", "zh"):
+        assert "001_" not in format_source(source, lang) and "seed" not in format_source(source, lang)
 
 
 def test_topic_difficulty_and_rating_labels_in_both_languages():
