@@ -262,6 +262,9 @@ def _decode_file(raw: bytes) -> tuple[str, str]:
                          f"{utf8_error.start} (line {line})") from None
 
 
+MAX_QUESTION_NUMBER = 1000  # the "missing numbers" check lists 1..max: bounded, so a stray "Q99999..." cannot exhaust memory
+
+
 def import_notes(source: Union[str, Path], text: Optional[str] = None) -> ImportReport:
     """Read notes (from the file, or from `text` with `source` as its name), repair mojibake, find the questions."""
     name = Path(source).name
@@ -280,7 +283,10 @@ def import_notes(source: Union[str, Path], text: Optional[str] = None) -> Import
     if repeated:
         report.warnings.append("question numbers repeat: " + ", ".join(f"Q{number}" for number in repeated)
                                + " (ids get a suffix)")
-    if numbers:
+    if numbers and max(numbers) > MAX_QUESTION_NUMBER:  # a heading such as "Q2026" is no question number
+        report.warnings.append(f"question number Q{max(numbers)} is implausible (over {MAX_QUESTION_NUMBER}); "
+                               "check the headings")
+    elif numbers:
         missing = sorted(set(range(1, max(numbers) + 1)) - set(numbers))
         if missing:
             report.warnings.append("question numbers missing: " + ", ".join(f"Q{number}" for number in missing))

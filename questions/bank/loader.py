@@ -161,6 +161,13 @@ def _parse_file(path: Path, raw: bytes) -> _FileResult:
             detail = "; ".join(part for part in (exc.context, exc.problem) if part)
             out.problems.append(BankProblem(shown, line, "yaml", f"YAML syntax error: {detail}"))
             return out
+        except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a NUL, a control character)
+            # exc.position counts bytes in the C reader and characters in the Python one: find the character instead
+            code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+            line = text.count("\n", 0, max(text.find(chr(code)), 0)) + 1
+            out.problems.append(BankProblem(
+                shown, line, "yaml", f"YAML error: character {code:#06x} is not allowed in YAML; remove it"))
+            return out
         except yaml.YAMLError as exc:
             out.problems.append(BankProblem(shown, 0, "yaml", f"YAML error: {exc}"))
             return out

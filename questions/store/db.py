@@ -104,7 +104,14 @@ class Store:
             self.close()
             raise StoreError(self._explain(error)) from error
 
+    def _read_only(self) -> bool:
+        """The file or its folder cannot be written (file modes, or a read-only mount): SQLite cannot open it for WAL."""
+        return self.path.exists() and not (os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK))
+
     def _explain(self, error: BaseException) -> str:
+        if self._read_only():
+            return (f"progress database {self.path} is read-only (the file or its folder cannot be written: {error}); "
+                    f"nothing was changed. Make both writable, or set {DB_ENV_VAR} to another file.")
         return (
             f"progress database {self.path} is corrupt or unreadable ({error}); it was left untouched. "
             f"Move it aside (or restore a backup) to start fresh, or set {DB_ENV_VAR} to another file."
@@ -272,8 +279,9 @@ class Store:
                 conn.execute("ROLLBACK")
             if isinstance(error, sqlite3.Error):
                 # Pages catch StoreError: a file damaged or removed while the app runs gets the same clear message.
+                reason = "the file is read-only; make it writable" if self._read_only() else str(error)
                 raise StoreError(
-                    f"progress database {self.path}: the write failed and was rolled back ({error})"
+                    f"progress database {self.path}: the write failed and was rolled back ({reason})"
                 ) from error
             raise
 

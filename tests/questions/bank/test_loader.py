@@ -126,6 +126,15 @@ def test_non_utf8_file_reports_the_line_of_the_bad_byte(tmp_path):
     assert "not valid UTF-8" in problem.message and "offset" in problem.message
 
 
+def test_a_control_character_is_reported_at_its_line_after_chinese_text(tmp_path):
+    # the C reader counts bytes, so a byte offset after Chinese text would name a later line
+    text = question_yaml().replace("  prompt: {zh: 为什么, en: Why?}", "  prompt: {zh: 为什么\x00, en: Why?}")
+    path = write(tmp_path, "routing.yaml", text)
+    problem = only_problem(load(tmp_path))
+    assert (problem.path, problem.line, problem.field) == (str(path), 6, "yaml")  # the prompt line
+    assert "0x0000 is not allowed" in problem.message
+
+
 def test_yaml_syntax_error_reports_the_parser_line(tmp_path):
     text = question_yaml().replace("  prompt: {zh: 为什么, en: Why?}", "  prompt: {zh: 为什么, en: Why?")
     path = write(tmp_path, "routing.yaml", text)
