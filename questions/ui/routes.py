@@ -24,3 +24,4 @@ DEFAULT_PAGE = PRACTICE
 QUESTION_PARAM = "q"         # the practice page opens the question named here first
 EXERCISE_PARAM = "exercise"  # the exercises page opens the exercise (slug) named here
 PRESET_PARAM = "preset"      # the sandbox page opens the preset named here
+PROFILE_PARAM = "profile"    # the local profile, kept in the URL so a reload or a bookmark stays in it

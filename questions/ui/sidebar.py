@@ -13,6 +13,7 @@ from questions.ui import shell
 from questions.ui.accounts import (
     DEFAULT_PROFILE, PROFILE_NAME_LIMIT, login_providers, profile_name_problem, profile_options, user_identity)
 from questions.ui.i18n import initial_language, t
+from questions.ui.routes import PROFILE_PARAM
 
 
 def auth_settings() -> Optional[Mapping]:
@@ -68,11 +69,20 @@ def stored_profiles() -> list[str]:
 
 def local_profile_selector(lang: str) -> str:
     """The profile selector and the "New profile" form; returns the chosen profile."""
+    if "profile_select" not in st.session_state:  # a new session (a reload): the profile named in the URL
+        url_profile = (st.query_params.get(PROFILE_PARAM) or "").strip()
+        if url_profile and profile_name_problem(url_profile, lang) is None:
+            st.session_state["extra_profiles"] = sorted(set(st.session_state.get("extra_profiles", [])) | {url_profile})
+            st.session_state["profile_select"] = url_profile
     options = profile_options(stored_profiles(), st.session_state.get("extra_profiles", []))
     if st.session_state.get("profile_select") not in options:
         st.session_state["profile_select"] = DEFAULT_PROFILE
     chosen = st.sidebar.selectbox(t("app.profile", lang), options, key="profile_select",
                                   help=t("app.profile_help", lang))
+    if chosen == DEFAULT_PROFILE:
+        st.query_params.pop(PROFILE_PARAM, None)
+    elif st.query_params.get(PROFILE_PARAM) != chosen:
+        st.query_params[PROFILE_PARAM] = chosen
     with st.sidebar.expander(t("app.new_profile", lang)):
         st.text_input(t("app.new_profile_name", lang), key="new_profile_name", max_chars=PROFILE_NAME_LIMIT)
         st.button(t("app.create_profile", lang), key="create_profile", on_click=create_profile, args=(lang,))
