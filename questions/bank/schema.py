@@ -170,7 +170,8 @@ class Question(_Strict):
     def _clean_tags(cls, value: list[str]) -> list[str]:
         for tag in value:
             if not TAG_RE.match(tag):
-                raise ValueError(f"tag ({tag!r}) must be lowercase, e.g. 'seed-error' (a-z, 0-9, '-', '.', '+', '_')")
+                raise ValueError(f"tag ({tag!r}) must be lowercase, e.g. 'common-misconception' "
+                                 "(a-z, 0-9, '-', '.', '+', '_')")
         duplicates = sorted({tag for tag in value if value.count(tag) > 1})
         if duplicates:
             raise ValueError(f"tags repeat: {', '.join(duplicates)}")

@@ -12,7 +12,9 @@ from questions.languages import LANGUAGES
 
 MIN_QUESTIONS = 220
 MIN_RUNNABLE_CODE = 20
-LONGEST_CORRECT_MAX = 0.40  # share of single-answer choice questions whose correct option is the longest one
+# share of single-answer choice questions whose correct option is the longest one: at most 40%, and not so rare that
+# "never pick the longest" becomes the tell (4 options by chance: ~25%)
+LONGEST_CORRECT_MIN, LONGEST_CORRECT_MAX = 0.15, 0.40
 
 # What users must never see: the source notes' file names, "seed ..." / "种子 ..." for the notes (a random seed is
 # fine), and cross-references into the notes' numbering ("see Q25").
@@ -62,14 +64,19 @@ def test_users_never_see_internal_names_of_the_source_notes(bank):
 
 
 def test_the_correct_option_is_not_guessable_by_length(bank):
+    """Neither "pick the longest" nor its reverse ("never the longest", "pick the shortest") beats chance by much."""
     single = [q for q in bank.questions if q.type == "choice" and q.single_answer]
     for lang in LANGUAGES:
-        longest = [q.id for q in single
-                   if max(range(len(q.options)), key=lambda i: len(q.options[i].text.get(lang)))
-                   == q.correct_option_indices()[0]]
-        assert len(longest) <= LONGEST_CORRECT_MAX * len(single), (
-            f"{lang}: the correct option is the longest in {len(longest)} of {len(single)} choice questions "
-            f"(at most {LONGEST_CORRECT_MAX:.0%}): {longest}")
+        def share(pick):
+            hits = [q.id for q in single if pick(range(len(q.options)), key=lambda i: len(q.options[i].text.get(lang)))
+                    == q.correct_option_indices()[0]]
+            return len(hits) / len(single), hits
+        longest, longest_ids = share(max)
+        shortest, _ = share(min)
+        assert LONGEST_CORRECT_MIN <= longest <= LONGEST_CORRECT_MAX, (
+            f"{lang}: the correct option is the longest in {longest:.0%} of {len(single)} choice questions "
+            f"(want {LONGEST_CORRECT_MIN:.0%}-{LONGEST_CORRECT_MAX:.0%}): {longest_ids}")
+        assert shortest <= LONGEST_CORRECT_MAX, f"{lang}: the correct option is the shortest in {shortest:.0%}"
 
 
 def test_every_option_explains_itself_beyond_right_or_wrong(bank):
