@@ -45,9 +45,12 @@ MARKDOWN_ANSWER = (
 
 
 def _parse_anki(text):
+    """(header lines, rows): Anki reads "#key:value" headers only before the first note, so a "#" line inside a
+    quoted field (a Python comment in a code answer) is body text."""
     lines = text.splitlines(keepends=True)
-    headers = [line.strip() for line in lines if line.startswith("#")]
-    body = "".join(line for line in lines[len(headers):])
+    count = next((number for number, line in enumerate(lines) if not line.startswith("#")), len(lines))
+    headers = [line.strip() for line in lines[:count]]
+    body = "".join(lines[count:])
     return headers, list(csv.reader(io.StringIO(body)))
 
 
@@ -118,3 +121,11 @@ def test_whole_bank_reads_back_one_row_per_question(lang):
     for question, (front, back, tags) in zip(questions, rows):
         assert tags.split()[:2] == ["moe-interview-lab", f"topic::{question.topic}"]
         assert front and back and "ankislot" not in front + back
+
+
+def test_a_comment_line_inside_an_answer_stays_in_its_field():
+    answer = "```python\n# a comment at column 0\nx = 1\n```"
+    questions = as_questions([open_question("routing-q0", answer={"en": answer, "zh": answer})])
+    headers, rows = _parse_anki(export(questions, "en"))
+    assert len(rows) == 1 and "# a comment at column 0" in rows[0][1]
+    assert all(header.count(":") >= 1 for header in headers)
