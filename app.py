@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from questions.ui.i18n import t
-from questions.ui.routes import DEFAULT_PAGE, PAGES
+from questions.ui.routes import DEFAULT_PAGE, PAGES, stale_params
 from questions.ui.sidebar import draw_sidebar
 
 
@@ -13,8 +13,13 @@ def main() -> None:
     lang, profile = draw_sidebar()
     if profile is None:
         return  # no navigation until logged in: nobody reaches a profile that is not theirs
-    st.navigation([st.Page(route.path, title=t(route.title_key, lang), icon=route.icon, url_path=route.url_path,
-                           default=route is DEFAULT_PAGE) for route in PAGES]).run()
+    pages = {route.url_path: st.Page(route.path, title=t(route.title_key, lang), icon=route.icon,
+                                     url_path=route.url_path, default=route is DEFAULT_PAGE) for route in PAGES}
+    page = st.navigation(list(pages.values()))
+    route = next(route for route in PAGES if pages[route.url_path] is page)
+    for name in stale_params(route, list(st.query_params)):
+        del st.query_params[name]  # a link's ?preset= must not follow the user to another page
+    page.run()
 
 
 main()

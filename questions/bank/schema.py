@@ -28,6 +28,23 @@ TAG_RE = re.compile(r"^[a-z0-9][a-z0-9.+_-]*$")
 # A text that still carries an importer placeholder or a damaged character must not pass as finished content.
 TODO_RE = re.compile(r"^\s*TODO\b")
 REPLACEMENT_CHAR = "\ufffd"
+LIST_ITEM_RE = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+")  # a Markdown list item's marker and its indent
+
+
+def display_math_in_list_items(text: str) -> list[int]:
+    """The lines (1-based) of `text` where `$$` stands inside a Markdown list item: on the item's line or on a line
+    that continues it (indented deeper than its marker). Streamlit draws such math inline, so the bank avoids it."""
+    found: list[int] = []
+    item_indent: Optional[int] = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        marker = LIST_ITEM_RE.match(line)
+        if marker:
+            item_indent = len(marker.group(1))
+        elif line.strip() and item_indent is not None and len(line) - len(line.lstrip()) <= item_indent:
+            item_indent = None  # a line back at the marker's indent ends the list
+        if item_indent is not None and "$$" in line:
+            found.append(number)
+    return found
 
 
 def _kebab_case(value: str, what: str) -> str:
@@ -66,6 +83,9 @@ class LocalText(_Strict):
             raise ValueError("still a TODO placeholder (finish the text)")
         if REPLACEMENT_CHAR in value:
             raise ValueError("contains the replacement character \ufffd (text damaged on import; repair it)")
+        if lines := display_math_in_list_items(value):
+            raise ValueError(f"$$...$$ inside a list item (line {lines[0]} of the text) renders as inline math, not "
+                             "display math; write $...$ there, or put the formula in its own paragraph after the list")
         return value
 
     def get(self, lang: str) -> str:

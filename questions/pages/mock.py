@@ -8,9 +8,13 @@ import streamlit as st
 from questions.store import StoreError
 from questions.study.clock import now_utc
 from questions.study.mock import (
-    close_question, is_stale, mock_history, open_topics, pick_mock_questions, save_session, start_session, ungraded)
-from questions.study.scheduler import RATINGS
+    close_follow_up, close_question, is_stale, mock_history, open_topics, pick_mock_questions, save_session,
+    start_session, ungraded)
+from questions.study.matching import match_question
+from questions.study.scheduler import RATINGS, suggest_rating
 from questions.ui import shell
+from questions.ui.cards import card_link
+from questions.ui.checklist import draw_checklist, draw_marked_answer
 from questions.ui.history import draw_history
 from questions.ui.i18n import t
 from questions.ui.labels import difficulty_label, format_elapsed, rating_label, topic_label
@@ -28,11 +32,15 @@ def start(questions: list) -> None:
     st.session_state["mock"] = start_session(ids, bool(st.session_state.get("mock_hide_difficulty")), time.time())
 
 
-def next_question() -> None:
-    """Close the current question: keep its answer and time, start the clock of the next one (or go to review)."""
+def next_question(has_follow_up: bool) -> None:
+    """Close the current question: keep its answer; then the interviewer's follow-up when it has one, else the next
+    question's clock starts (or the review opens)."""
     session = st.session_state["mock"]
     qid = session["ids"][session["index"]]
-    close_question(session, st.session_state.get(f"mock_answer_{qid}", ""), time.time())
+    if session.get("stage") == "follow_up":
+        close_follow_up(session, st.session_state.get(f"mock_follow_{qid}", ""), time.time())
+    else:
+        close_question(session, st.session_state.get(f"mock_answer_{qid}", ""), time.time(), has_follow_up)
 
 
 def abandon() -> None:
@@ -43,8 +51,9 @@ def save(store) -> None:
     """Record the session and feed each self-grade to the scheduler (source "mock"), all in one transaction."""
     session = st.session_state["mock"]
     grades = {qid: st.session_state.get(f"mock_grade_{qid}") for qid in session["ids"]}
-    if ungraded(session, grades):
-        st.session_state["mock_message"] = t("mock.grade_all", shell.lang())
+    if missing := ungraded(session, grades):
+        numbers = ", ".join(str(session["ids"].index(qid) + 1) for qid in missing)
+        st.session_state["mock_ungraded"] = t("mock.grade_missing", shell.lang(), numbers=numbers)
         return
     try:
         save_session(store, shell.profile(), session, grades, now_utc())
@@ -84,12 +93,39 @@ def draw_question(session: dict, by_id: dict, lang: str) -> None:
             meta += " · " + t("mock.difficulty", lang, difficulty=difficulty_label(question.difficulty, lang))
         st.caption(meta)
         st.markdown(question.text("prompt", lang))
-        st.text_area(t("mock.your_answer", lang), key=f"mock_answer_{question.id}", height=220)
-    last = session["index"] == total - 1
+        asking_follow_up = session.get("stage") == "follow_up"
+        if asking_follow_up:
+            draw_follow_up_prompt(session, question, lang)
+        else:
+            st.text_area(t("mock.your_answer", lang), key=f"mock_answer_{question.id}", height=220)
+    follow_up_next = bool(question.follow_ups) and not asking_follow_up
+    last = session["index"] == total - 1 and not follow_up_next
     with st.container(horizontal=True):
         st.button(t("mock.finish" if last else "mock.next", lang), key="mock_next", type="primary",
-                  on_click=next_question)
+                  on_click=next_question, args=(follow_up_next,))
         st.button(t("mock.abandon", lang), key="mock_abandon", on_click=abandon)
+
+
+def draw_follow_up_prompt(session: dict, question, lang: str) -> None:
+    """The interviewer's follow-up to the answer just given, and the box to answer it."""
+    answer = session["answers"].get(question.id) or ""
+    st.caption(t("mock.you_answered", lang))
+    st.text(answer if answer.strip() else t("mock.no_answer", lang))
+    st.info(f"**{t('mock.follow_up', lang)}** {question.follow_ups[0].question.get(lang)}", icon="🗣️")
+    st.text_area(t("mock.follow_up_answer", lang), key=f"mock_follow_{question.id}", height=160)
+
+
+def draw_follow_up_review(session: dict, question, lang: str) -> None:
+    """The follow-up that was asked, the answer given and the reference answer."""
+    if not question.follow_ups:
+        return
+    follow_up = question.follow_ups[0]
+    answer = session.get("follow_up_answers", {}).get(question.id) or ""
+    st.markdown(f"**{t('mock.follow_up', lang)}** {follow_up.question.get(lang)}")
+    answer_col, reference_col = st.columns(2)
+    answer_col.text(answer if answer.strip() else t("mock.no_answer", lang))
+    with reference_col.expander(t("mock.follow_up_reference", lang)):
+        st.markdown(follow_up.answer.get(lang))
 
 
 def draw_reviewed_question(session: dict, question, number: int, lang: str) -> None:
@@ -100,18 +136,26 @@ def draw_reviewed_question(session: dict, question, number: int, lang: str) -> N
                     f"{topic_label(question.topic, lang)} · {difficulty_label(question.difficulty, lang)} · "
                     f"{t('mock.time_spent', lang, elapsed=format_elapsed(session['seconds'].get(qid, 0)))}")
         st.markdown(question.text("prompt", lang))
+        answer = session["answers"].get(qid) or ""
+        matches = match_question(question, answer, lang)
         answer_col, reference_col = st.columns(2)
         with answer_col:
             st.markdown(f"**{t('mock.you_answered', lang)}**")
-            answer = session["answers"].get(qid) or ""
-            st.text(answer if answer.strip() else t("mock.no_answer", lang))
+            if answer.strip():
+                draw_marked_answer(answer, matches, lang)
+            else:
+                st.text(t("mock.no_answer", lang))
         with reference_col:
             st.markdown(f"**{t('mock.reference', lang)}**")
             st.markdown(question.text("answer", lang))
-        if points := question.key_point_texts(lang):
-            st.markdown(f"**{t('mock.key_points', lang)}**\n\n" + "\n".join(f"- {point}" for point in points))
+        ticked, total = draw_checklist(question, answer, lang, f"mock_point_{qid}", matches=matches, show_answer=False,
+                                       disabled=session["phase"] == "saved")
+        if total:
+            st.markdown(t("checklist.suggested", lang, rating=rating_label(int(suggest_rating(ticked, total)), lang)))
         if question.pitfall is not None:
             st.warning(f"**{t('mock.pitfall', lang)}:** {question.text('pitfall', lang)}", icon="⚠️")
+        draw_follow_up_review(session, question, lang)
+        card_link(qid, lang)
         st.segmented_control(t("mock.self_grade", lang), [int(rating) for rating in RATINGS], key=f"mock_grade_{qid}",
                              disabled=session["phase"] == "saved",
                              format_func=lambda rating: rating_label(rating, lang))
@@ -129,7 +173,10 @@ def draw_review(session: dict, by_id: dict, store, lang: str) -> None:
                    + t("mock.summary", lang, ratings=ratings), icon="✅")
         st.button(t("mock.again", lang), key="mock_again", type="primary", on_click=abandon)
     else:
-        st.button(t("mock.save", lang), key="mock_save", type="primary", on_click=save, args=(store,))
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.button(t("mock.save", lang), key="mock_save", type="primary", on_click=save, args=(store,))
+            if missing := st.session_state.pop("mock_ungraded", None):
+                st.warning(missing, icon="✍️", width=420)
 
 
 def draw_sessions(store, lang: str) -> None:

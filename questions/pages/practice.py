@@ -9,7 +9,10 @@ from questions.study.practice import answer_preview, commit_grade
 from questions.study.queues import QUEUES, PracticeDeck, PracticeFilters, practice_deck
 from questions.study.scheduler import RATINGS, format_interval, preview_labels, suggest_rating
 from questions.ui import shell
+from questions.ui.cards import draw_follow_ups
+from questions.ui.checklist import draw_checklist
 from questions.ui.i18n import t
+from questions.ui.keyboard import focus_first, install_grade_keys
 from questions.ui.labels import difficulty_label, format_source, interval_units, rating_label, topic_label
 from questions.ui.routes import EXERCISE_PARAM, EXERCISES, PRESET_PARAM, QUESTION_PARAM, SANDBOX
 
@@ -33,7 +36,25 @@ def grade(store, question_id: str, rating: int) -> None:
         return  # a stale click (another tab graded this card): nothing was saved
     st.session_state["practice_last"] = (rating, format_interval(shown["at"], card.due, interval_units(shell.lang())))
     st.session_state["practice_done"] = st.session_state.get("practice_done", set()) | {question_id}
+    st.session_state["practice_undo_id"] = question_id
     leave(question_id)
+
+
+def undo(store) -> None:
+    """Undo the last grade of this session: the card and the review log are as before it, and the card comes back."""
+    st.session_state.pop("practice_undo_id", None)
+    try:
+        question_id = store.reviews.undo_last(shell.profile())
+    except StoreError as exc:
+        st.session_state["practice_error"] = str(exc)
+        return
+    if question_id is None:
+        return
+    st.session_state["practice_done"] = st.session_state.get("practice_done", set()) - {question_id}
+    st.session_state.pop("practice_shown", None)
+    st.session_state.pop("practice_preview", None)
+    st.query_params[QUESTION_PARAM] = question_id  # the card whose grade was undone is shown again first
+    st.session_state["practice_undone"] = question_id
 
 
 def skip(question_id: str) -> None:
@@ -81,6 +102,21 @@ def draw_filters(index: dict, lang: str) -> PracticeFilters:
     return PracticeFilters(topics=topics, tags=tags, difficulties=difficulties or (), search=search)
 
 
+def draw_last_grade(store, lang: str) -> None:
+    """What the last grade saved, with Undo (Ctrl+Z) while this session has a grade to take back."""
+    last = st.session_state.pop("practice_last", None)
+    if st.session_state.pop("practice_undone", None):
+        st.info(t("practice.undone", lang), icon="↩️")
+    if not last and not st.session_state.get("practice_undo_id"):
+        return
+    message_col, undo_col = st.columns([5, 1], vertical_alignment="center")
+    if last:
+        message_col.success(t("practice.saved", lang, rating=rating_label(last[0], lang), interval=last[1]), icon="✅")
+    if st.session_state.get("practice_undo_id"):
+        undo_col.button(t("practice.undo", lang), key="practice_undo", shortcut="Ctrl+Z", on_click=undo, args=(store,),
+                        icon=":material/undo:", width="stretch", help=t("practice.undo_help", lang))
+
+
 def draw_queue_choice(deck: PracticeDeck, lang: str) -> str:
     """The queue selector (due first when anything is due) and today's counts; returns the chosen queue."""
     counts = deck.counts()
@@ -91,6 +127,15 @@ def draw_queue_choice(deck: PracticeDeck, lang: str) -> str:
                                  format_func=lambda name: t(f"practice.queue_{name}", lang, count=counts[name]))
     st.caption(t("practice.stats", lang, reviewed=deck.reviewed_today, due=counts["due"], new=counts["new"]))
     return queue
+
+
+def empty_queue_message(queue: str, filters: PracticeFilters, lang: str) -> str:
+    """Why nothing is shown: a search that matched nothing says so (not "nothing is due")."""
+    if filters.search.strip():
+        return t("practice.no_match", lang, search=filters.search.strip())
+    if queue in ("due", "today"):
+        return t(f"practice.empty_{queue}", lang)
+    return t("practice.empty", lang)
 
 
 def draw_links(question, lang: str) -> None:
@@ -104,16 +149,6 @@ def draw_links(question, lang: str) -> None:
     st.markdown(f"**{t('practice.related', lang)}**")
     for column, (page, label, params, icon) in zip(st.columns(len(links)), links):
         column.page_link(page, label=label, query_params=params, icon=icon)
-
-
-def draw_key_points(question, lang: str) -> tuple[int, int]:
-    """The key points as a checklist; returns (ticked, total)."""
-    points = question.key_point_texts(lang)
-    if points:
-        st.markdown(f"**{t('practice.key_points', lang)}**")
-    ticked = sum(bool(st.checkbox(point, key=f"practice_point_{question.id}_{number}"))
-                 for number, point in enumerate(points))
-    return ticked, len(points)
 
 
 def draw_grades(store, question_id: str, suggested: int, lang: str) -> None:
@@ -137,9 +172,11 @@ def draw_answer(question, store, lang: str) -> None:
             mark = "✅" if option.correct else "▫️"
             st.markdown(f"{mark} {option.text.get(lang)}  \n<small>{option.explanation.get(lang)}</small>",
                         unsafe_allow_html=True)
-    ticked, points = draw_key_points(question, lang)
+    ticked, points = draw_checklist(question, st.session_state.get(f"practice_answer_{question.id}", ""), lang,
+                                    f"practice_point_{question.id}")
     if question.pitfall is not None:
         st.warning(f"**{t('practice.pitfall', lang)}:** {question.text('pitfall', lang)}", icon="⚠️")
+    draw_follow_ups(question, lang)
     sources = [format_source(source, lang) for source in question.sources]
     st.caption(f"{t('practice.sources', lang)}: " + " · ".join(sources))
     draw_links(question, lang)
@@ -172,8 +209,10 @@ def draw_card(question, store, card, total: int, bookmarked: bool, lang: str) ->
         st.markdown(question.text("prompt", lang))
         st.text_area(t("practice.your_answer", lang), key=f"practice_answer_{qid}", height=110,
                      placeholder=t("practice.your_answer_placeholder", lang))
+        st.caption(t("practice.keys_help", lang))
         if shown:
             draw_answer(question, store, lang)
+            focus_first([f"practice_point_{qid}_0", "practice_rate_1"], f"{qid}@{shown['at'].isoformat()}")
         else:
             st.button(t("practice.show_answer", lang), key="practice_show", type="primary", shortcut="Space",
                       on_click=show_answer, args=(qid, card))
@@ -194,19 +233,19 @@ def main() -> None:
     index = shell.bank_index()
     if error := st.session_state.pop("practice_error", None):
         shell.show_store_error(error)
+    install_grade_keys("practice_rate_")
     filters = draw_filters(index, lang)
     with shell.store_errors():
         deck = practice_deck(questions, filters, store, shell.profile(), now_utc(), shell.browser_zone())
     queue = draw_queue_choice(deck, lang)
-    if last := st.session_state.pop("practice_last", None):
-        st.success(t("practice.saved", lang, rating=rating_label(last[0], lang), interval=last[1]), icon="✅")
+    draw_last_grade(store, lang)
     ids, cycled = deck.next_ids(queue, st.session_state.get("practice_skipped", set()),
                                 st.session_state.get("practice_done", set()), st.query_params.get(QUESTION_PARAM))
     if cycled:  # the queue went round: skipped and done cards come back
         st.session_state["practice_skipped"] = set()
         st.session_state["practice_done"] = set()
     if not ids:
-        st.info(t("practice.empty_due" if queue == "due" else "practice.empty", lang))
+        st.info(empty_queue_message(queue, filters, lang))
         return
     question = index["by_id"][ids[0]]
     draw_card(question, store, deck.cards.get(question.id), len(ids), question.id in deck.bookmarks, lang)

@@ -135,8 +135,8 @@ def main() -> None:
     now, zone = now_utc(), shell.browser_zone()
     with shell.store_errors():
         summary = progress_summary(store, profile, questions, now, tz=zone)
-    st.caption(t("progress.summary", lang, reviews=summary["total_reviews"], cards=summary["cards_seen"],
-                 due=summary["due_now"]))
+    st.caption(t("progress.summary", lang, reviews=summary["total_reviews"], today=summary["reviews_today"],
+                 cards=summary["cards_seen"], due=summary["due_now"]))
     if not summary["total_reviews"]:
         st.info(t("progress.no_data", lang))
     draw_activity(summary, now.astimezone(zone).date(), lang)

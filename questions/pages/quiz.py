@@ -1,12 +1,16 @@
-"""Quiz page: a multiple-choice set by topic and size, graded on submit, an explanation per option, score history."""
+"""Quiz page: a multiple-choice set by topic and size, graded on submit, an explanation per option, score history;
+wrong answers go back to review, and "Retry my misses" asks them again."""
 from __future__ import annotations
 
 import streamlit as st
 
+from questions.study.clock import now_utc
+from questions.study.misses import open_quiz_misses, quiz_misses, send_to_review
 from questions.study.queues import topics_of
 from questions.study.quiz import (
     choice_is_correct, choice_questions, grade_quiz, option_verdicts, quiz_history, quiz_pool, sample_quiz)
 from questions.ui import shell
+from questions.ui.cards import card_link
 from questions.ui.history import draw_history
 from questions.ui.i18n import t
 from questions.ui.labels import topic_or_all_label
@@ -16,6 +20,10 @@ ALL_TOPICS = ""  # the topic selector's "all topics" entry
 
 def start_quiz(choices: list, topic: str, size: int) -> None:
     st.session_state["quiz"] = sample_quiz(choices, topic, size)
+
+
+def retry_misses(misses: list[str]) -> None:
+    st.session_state["quiz"] = {"topic": None, "ids": list(misses), "result": None}
 
 
 def new_quiz() -> None:
@@ -30,15 +38,19 @@ def selected_options(question, key: str) -> list[int]:
     return [i for i in range(len(question.options)) if st.session_state.get(f"{key}_{i}")]
 
 
-def draw_setup(choices: list, lang: str) -> None:
+def draw_setup(choices: list, misses: list[str], lang: str) -> None:
     topic_col, size_col = st.columns([2, 1])
     topic = topic_col.selectbox(t("quiz.topic", lang), [ALL_TOPICS, *topics_of(choices)], key="quiz_topic",
                                 format_func=lambda name: topic_or_all_label(name, lang))
     available = len(quiz_pool(choices, topic))
     size = size_col.number_input(t("quiz.size", lang), min_value=1, max_value=max(1, available),
                                  value=min(10, max(1, available)), step=1, key="quiz_size")
-    st.button(t("quiz.start", lang), key="quiz_start", type="primary", disabled=not available,
-              on_click=start_quiz, args=(choices, topic, int(size)))
+    with st.container(horizontal=True):
+        st.button(t("quiz.start", lang), key="quiz_start", type="primary", disabled=not available,
+                  on_click=start_quiz, args=(choices, topic, int(size)))
+        if misses:
+            st.button(t("quiz.retry", lang, count=len(misses)), key="quiz_retry", on_click=retry_misses,
+                      args=(misses,), icon=":material/replay:", help=t("quiz.retry_help", lang))
 
 
 def draw_choices(question, number: int, lang: str) -> None:
@@ -66,6 +78,8 @@ def draw_form(state: dict, by_id: dict, store, lang: str) -> None:
         with shell.store_errors():
             store.quizzes.record(shell.profile(), state["topic"], [q.id for q in questions], result["answers"],
                                  result["score"], result["total"])
+            state["sent"] = send_to_review(store, shell.profile(), quiz_misses(questions, result["answers"]),
+                                           "quiz", now_utc())
         state["result"] = result
         st.rerun()
 
@@ -84,11 +98,14 @@ def draw_graded_question(question, number: int, chosen: list[int], lang: str) ->
             suffix = f" *({', '.join(notes)})*" if notes else ""
             st.markdown(f"{verdict.mark} {option.text.get(lang)}{suffix}  \n"
                         f"&nbsp;&nbsp;&nbsp;&nbsp;{option.explanation.get(lang)}")
+        card_link(question.id, lang)
 
 
 def draw_result(state: dict, by_id: dict, lang: str) -> None:
     result = state["result"]
     st.success(t("quiz.score", lang, score=result["score"], total=result["total"]), icon="🏁")
+    if state.get("sent"):
+        st.info(t("quiz.sent_back", lang, count=len(state["sent"])), icon="↩️")
     for number, qid in enumerate(state["ids"], start=1):
         if qid in by_id:
             draw_graded_question(by_id[qid], number, result["answers"].get(qid, []), lang)
@@ -118,7 +135,9 @@ def main() -> None:
     state = st.session_state.get("quiz")
     if state is None:
         if choices:
-            draw_setup(choices, lang)
+            with shell.store_errors():
+                misses = open_quiz_misses(store.quizzes.results(shell.profile()), by_id)
+            draw_setup(choices, misses, lang)
     elif state["result"] is None:
         draw_form(state, by_id, store, lang)
     else:

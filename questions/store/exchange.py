@@ -15,7 +15,7 @@ from typing import Any, Callable
 from fsrs import Card, Rating, ReviewLog
 
 from .db import Store
-from .repositories import REVIEW_SOURCES
+from .reviews import REVIEW_SOURCES
 from .schema import SCHEMA_VERSION
 from .values import check_profile, now_iso, utc_iso
 

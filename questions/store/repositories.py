@@ -1,4 +1,5 @@
-"""One repository per kind of record: profiles, reviews, bookmarks, notes, quizzes, mock interviews, exercise attempts.
+"""One repository per kind of record: profiles, bookmarks, notes, quizzes, mock interviews, exercise attempts, study
+plans (reviews: questions/store/reviews.py).
 
 Each table's INSERT is written once, in its repository's `insert`, which `record` and the import
 (questions/store/exchange.py) both call inside their transaction.
@@ -7,17 +8,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from fsrs import Card, ReviewLog
-
-from .values import check_profile, check_question_id, now_iso, stored_time, utc_iso
+from .values import check_profile, check_question_id, now_iso, stored_time
 
 if TYPE_CHECKING:
     from .db import Store
 
-REVIEW_SOURCES = ("practice", "mock")
 
 
 def _check_part(name: str, value: int, total: int) -> None:
@@ -72,92 +70,6 @@ class Profiles(_Repository):
         """Delete every record of the profile but the profile itself; call inside a write transaction."""
         for table in self.PROGRESS_TABLES:
             conn.execute(f"DELETE FROM {table} WHERE profile_id = ?", (profile_id,))
-
-
-class Reviews(_Repository):
-    """FSRS cards (one per profile and question, updated in place) and the review log (one row per review)."""
-
-    def card(self, profile: str, question_id: str) -> Card | None:
-        """The FSRS card of a question, or None if it was never reviewed by this profile."""
-        rows = self._store.read(
-            "SELECT c.card_json FROM cards c JOIN profiles p ON p.id = c.profile_id "
-            "WHERE p.name = ? AND c.question_id = ?",
-            (check_profile(profile), check_question_id(question_id)),
-        )
-        return Card.from_json(rows[0]["card_json"]) if rows else None
-
-    def cards(self, profile: str) -> dict[str, Card]:
-        """question_id -> Card for every question this profile has reviewed, by question id."""
-        rows = self._store.read(
-            "SELECT c.question_id, c.card_json FROM cards c JOIN profiles p ON p.id = c.profile_id "
-            "WHERE p.name = ? ORDER BY c.question_id",
-            (check_profile(profile),),
-        )
-        return {row["question_id"]: Card.from_json(row["card_json"]) for row in rows}
-
-    def record(self, profile: str, question_id: str, card: Card, log: ReviewLog, answer_text: str | None = None,
-               source: str = "practice") -> None:
-        """Save the reviewed card and its log in one transaction (both or neither)."""
-        self._insert_for(profile, check_question_id(question_id), card, log, answer_text, source)
-
-    def insert(self, conn: sqlite3.Connection, profile_id: int, question_id: str, card: Card, log: ReviewLog,
-               answer_text: str | None, source: str) -> None:
-        """Check a review (card and log of the same card) and save both; call inside a write transaction."""
-        if source not in REVIEW_SOURCES:
-            raise ValueError(f"source must be one of {REVIEW_SOURCES}, got {source!r}")
-        if not isinstance(card, Card) or not isinstance(log, ReviewLog):
-            raise TypeError("card must be an fsrs.Card and log an fsrs.ReviewLog")
-        if log.card_id != card.card_id:
-            raise ValueError(f"log.card_id ({log.card_id}) must equal card.card_id ({card.card_id})")
-        self.insert_card(conn, profile_id, question_id, card)
-        self.insert_log(conn, profile_id, question_id, log, answer_text, source)
-
-    @staticmethod
-    def insert_card(conn: sqlite3.Connection, profile_id: int, question_id: str, card: Card) -> None:
-        """Save the question's card, replacing the previous one."""
-        conn.execute(
-            "INSERT INTO cards(profile_id, question_id, card_json, due, updated_at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(profile_id, question_id) DO UPDATE SET "
-            "card_json = excluded.card_json, due = excluded.due, updated_at = excluded.updated_at",
-            (profile_id, question_id, card.to_json(), utc_iso(card.due), now_iso()),
-        )
-
-    @staticmethod
-    def insert_log(conn: sqlite3.Connection, profile_id: int, question_id: str, log: ReviewLog,
-                   answer_text: str | None, source: str) -> None:
-        """Append one review to the log."""
-        conn.execute(
-            "INSERT INTO review_log(profile_id, question_id, rating, review_datetime, source, answer_text, log_json) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (profile_id, question_id, int(log.rating), utc_iso(log.review_datetime), source, answer_text,
-             log.to_json()),
-        )
-
-    def logs(self, profile: str, with_log: bool = False) -> list[dict]:
-        """Every review of the profile, oldest first: question_id, rating (1-4), review_datetime (UTC ISO), source,
-        answer_text; with_log adds `log`, the fsrs ReviewLog as a dict."""
-        rows = self._store.read(
-            "SELECT r.question_id, r.rating, r.review_datetime, r.source, r.answer_text, r.log_json FROM review_log r "
-            "JOIN profiles p ON p.id = r.profile_id WHERE p.name = ? ORDER BY r.review_datetime, r.id",
-            (check_profile(profile),),
-        )
-        entries = []
-        for row in rows:
-            entry = dict(row)
-            log_json = entry.pop("log_json")
-            if with_log:
-                entry["log"] = json.loads(log_json)
-            entries.append(entry)
-        return entries
-
-    def due_ids(self, profile: str, now: datetime) -> list[str]:
-        """Questions whose card is due at or before `now`, most overdue first (never-seen questions are not here)."""
-        rows = self._store.read(
-            "SELECT c.question_id FROM cards c JOIN profiles p ON p.id = c.profile_id "
-            "WHERE p.name = ? AND c.due <= ? ORDER BY c.due, c.question_id",
-            (check_profile(profile), utc_iso(now)),
-        )
-        return [row["question_id"] for row in rows]
 
 
 class _PerQuestion(_Repository):
@@ -374,3 +286,42 @@ class Attempts(_Repository):
             sql += " AND e.slug = ?"
             params += (slug,)
         return [dict(row) for row in self._store.read(sql + " ORDER BY e.attempted_at, e.id", params)]
+
+
+class StudyPlans(_Repository):
+    """Each profile's study plan settings: the interview date (optional) and the daily limits."""
+
+    def get(self, profile: str) -> dict | None:
+        """{interview_date ("YYYY-MM-DD" or None), daily_minutes, new_per_day, review_limit}, or None when unset."""
+        rows = self._store.read(
+            "SELECT s.interview_date, s.daily_minutes, s.new_per_day, s.review_limit FROM study_plans s "
+            "JOIN profiles p ON p.id = s.profile_id WHERE p.name = ?",
+            (check_profile(profile),),
+        )
+        return dict(rows[0]) if rows else None
+
+    def set(self, profile: str, interview_date: str | None, daily_minutes: int, new_per_day: int,
+            review_limit: int) -> None:
+        """Save the profile's plan settings, replacing the previous ones."""
+        if interview_date is not None:
+            try:
+                date.fromisoformat(interview_date)
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"interview_date ({interview_date!r}) must be a date as YYYY-MM-DD") from error
+        for name, value, low in (("daily_minutes", daily_minutes, 1), ("new_per_day", new_per_day, 0),
+                                 ("review_limit", review_limit, 0)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} ({value!r}) must be an integer >= {low}")
+        self._insert_for(profile, interview_date, daily_minutes, new_per_day, review_limit)
+
+    @staticmethod
+    def insert(conn: sqlite3.Connection, profile_id: int, interview_date: str | None, daily_minutes: int,
+               new_per_day: int, review_limit: int) -> None:
+        """Save the plan settings of the profile; call inside a write transaction."""
+        conn.execute(
+            "INSERT INTO study_plans(profile_id, interview_date, daily_minutes, new_per_day, review_limit, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(profile_id) DO UPDATE SET interview_date = excluded.interview_date, "
+            "daily_minutes = excluded.daily_minutes, new_per_day = excluded.new_per_day, "
+            "review_limit = excluded.review_limit, updated_at = excluded.updated_at",
+            (profile_id, interview_date, daily_minutes, new_per_day, review_limit, now_iso()),
+        )

@@ -3,6 +3,9 @@
 # Ordered migrations: MIGRATIONS[i] takes the schema from version i to version i + 1.
 # v1 (first release): profiles, cards, review_log without `source`, quizzes, mock interviews, exercise attempts.
 # v2: review_log.source (practice | mock; old rows are practice), bookmarks and notes tables.
+# study: review_log rebuilt (SQLite cannot change a CHECK) so `source` also takes quiz | exercise (a miss sent back to
+#   review) and each review keeps `card_before_json`, the card it replaced ('null': none; NULL: unknown, as in imports),
+#   which undoing the last grade restores; study_plans holds each profile's interview date and daily limits.
 _MIGRATION_V1 = """
 CREATE TABLE profiles (
     id INTEGER PRIMARY KEY,
@@ -84,5 +87,32 @@ CREATE TABLE notes (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_MIGRATION_V1, _MIGRATION_V2)
+_MIGRATION_STUDY = """
+CREATE TABLE review_log_study (
+    id INTEGER PRIMARY KEY,
+    profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+    question_id TEXT NOT NULL,
+    rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+    review_datetime TEXT NOT NULL,
+    answer_text TEXT,
+    log_json TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT 'practice' CHECK (source IN ('practice', 'mock', 'quiz', 'exercise')),
+    card_before_json TEXT
+);
+INSERT INTO review_log_study(id, profile_id, question_id, rating, review_datetime, answer_text, log_json, source)
+    SELECT id, profile_id, question_id, rating, review_datetime, answer_text, log_json, source FROM review_log;
+DROP TABLE review_log;
+ALTER TABLE review_log_study RENAME TO review_log;
+CREATE INDEX review_log_by_time ON review_log(profile_id, review_datetime);
+CREATE TABLE study_plans (
+    profile_id INTEGER PRIMARY KEY REFERENCES profiles(id) ON DELETE CASCADE,
+    interview_date TEXT,
+    daily_minutes INTEGER NOT NULL CHECK (daily_minutes > 0),
+    new_per_day INTEGER NOT NULL CHECK (new_per_day >= 0),
+    review_limit INTEGER NOT NULL CHECK (review_limit >= 0),
+    updated_at TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_MIGRATION_V1, _MIGRATION_V2, _MIGRATION_STUDY)
 SCHEMA_VERSION = len(MIGRATIONS)

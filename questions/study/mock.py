@@ -2,7 +2,8 @@
 
 A session is a plain dict (kept in the page's session state): ids, hide_difficulty, index (the question on screen),
 started (when its clock started, time.time()), answers and seconds per id, phase ("answer" -> "review" -> "saved"),
-saved (id -> rating once saved).
+saved (id -> rating once saved), stage ("main", or "follow_up" while the interviewer's follow-up to the question on
+screen is being answered; its clock runs on) and follow_up_answers per id.
 """
 from __future__ import annotations
 
@@ -49,13 +50,30 @@ def open_topics(questions: Iterable[Question]) -> list[str]:
 def start_session(ids: Sequence[str], hide_difficulty: bool, clock: float) -> dict[str, Any]:
     """A new session on `ids`, its first question's clock started at `clock` (seconds, time.time())."""
     return {"ids": list(ids), "hide_difficulty": bool(hide_difficulty), "index": 0, "started": clock,
-            "answers": {}, "seconds": {}, "phase": "answer", "saved": None}
+            "answers": {}, "seconds": {}, "phase": "answer", "saved": None, "stage": "main",
+            "follow_up_answers": {}}
 
 
-def close_question(session: dict[str, Any], answer: str, clock: float) -> None:
-    """Keep the current question's answer and time, start the next one's clock; after the last, go to review."""
+def close_question(session: dict[str, Any], answer: str, clock: float, follow_up: bool = False) -> None:
+    """Keep the current question's answer. With `follow_up` the interviewer asks the question's first follow-up next
+    (same clock); otherwise keep its time and start the next one's clock; after the last, go to review."""
     qid = session["ids"][session["index"]]
     session["answers"][qid] = answer
+    if follow_up:
+        session["stage"] = "follow_up"
+        return
+    _next_question(session, qid, clock)
+
+
+def close_follow_up(session: dict[str, Any], answer: str, clock: float) -> None:
+    """Keep the answer to the follow-up of the question on screen, then move on as close_question does."""
+    qid = session["ids"][session["index"]]
+    session["follow_up_answers"][qid] = answer
+    session["stage"] = "main"
+    _next_question(session, qid, clock)
+
+
+def _next_question(session: dict[str, Any], qid: str, clock: float) -> None:
     session["seconds"][qid] = round(clock - session["started"], 1)
     session["index"] += 1
     session["started"] = clock

@@ -44,6 +44,12 @@ def review_calendar(logs: Iterable[dict], tz: tzinfo = timezone.utc) -> dict[str
     return dict(sorted(counts.items()))
 
 
+def reviews_today(logs: Iterable[dict], now: datetime, tz: tzinfo = timezone.utc) -> int:
+    """Reviews since the start of the user's local day (every source: grades and misses sent back), the count the
+    calendar shows for today and Practice shows as "Reviews today"."""
+    return review_calendar(logs, tz).get(_parse_time(now).astimezone(tz).date().isoformat(), 0)
+
+
 def due_forecast(
     cards: dict[str, Card] | Iterable[Card],
     now: datetime,
@@ -152,6 +158,7 @@ def progress_summary(
     retention = retention_by_topic(logs, questions)
     return {
         "total_reviews": len(logs),
+        "reviews_today": reviews_today(logs, now_utc, tz),
         "cards_seen": len(in_bank),
         "never_seen": len(bank_ids) - len(in_bank),
         "due_now": sum(1 for card in in_bank.values() if card.due <= now_utc),

@@ -1,4 +1,5 @@
-"""Practice queues: one profile's filtered questions sorted into due / new / bookmarked / all, and the next card."""
+"""Practice queues: one profile's filtered questions sorted into today / due / new / bookmarked / all, and the next
+card."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,9 +11,10 @@ from fsrs import Card
 from questions.bank.loader import filter_questions
 from questions.bank.schema import Question
 from questions.store import Store
-from questions.study.clock import start_of_day
+from questions.study.plan import PlanSettings, study_order, today_plan
+from questions.study.progress import reviews_today
 
-QUEUES = ("due", "new", "bookmarked", "all")
+QUEUES = ("today", "due", "new", "bookmarked", "all")
 REVISIT_QUEUES = ("bookmarked", "all")  # queues a graded card stays in (due and new lose it by themselves)
 
 
@@ -31,16 +33,20 @@ def topics_of(questions: Iterable[Question]) -> list[str]:
 
 
 def practice_queue(queue: str, filtered_ids: Sequence[str], due_ids: Sequence[str], seen_ids: Iterable[str],
-                   bookmarked: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
+                   bookmarked: Iterable[str], exclude: Iterable[str] = (), today_ids: Sequence[str] = (),
+                   new_order: Sequence[str] = ()) -> list[str]:
     """The question ids of one practice queue, in the order they are shown.
-    due: due cards (the store's order) among the filtered; new: filtered never reviewed; bookmarked; all."""
+    today: the day's plan (study.plan); due: due cards (the store's order) among the filtered; new: filtered never
+    reviewed, in `new_order` (the study order: fundamentals first) when given, else in bank order; bookmarked; all."""
     allowed = set(filtered_ids)
     excluded = set(exclude)
-    if queue == "due":
+    if queue == "today":
+        ids = [qid for qid in today_ids if qid in allowed]
+    elif queue == "due":
         ids = [qid for qid in due_ids if qid in allowed]
     elif queue == "new":
         seen = set(seen_ids)
-        ids = [qid for qid in filtered_ids if qid not in seen]
+        ids = [qid for qid in (new_order or filtered_ids) if qid not in seen and qid in allowed]
     elif queue == "bookmarked":
         marks = set(bookmarked)
         ids = [qid for qid in filtered_ids if qid in marks]
@@ -59,11 +65,14 @@ class PracticeDeck:
     due_ids: list[str]                    # every due card of the profile, most overdue first (the store's order)
     bookmarks: set[str]
     known_ids: frozenset[str] = field(repr=False)  # every question of the bank (a ?q= link may name a filtered one)
-    reviewed_today: int = 0               # cards last reviewed since the start of the user's local day
+    reviewed_today: int = 0               # reviews (log rows, every source) since the start of the user's local day
+    today_ids: list[str] = field(default_factory=list)  # the day's plan, in order (study.plan.TodayPlan.queue)
+    new_order: list[str] = field(default_factory=list)  # the filtered ids in study order (the New queue's order)
 
     def queue(self, name: str, exclude: Iterable[str] = ()) -> list[str]:
         """The ids of queue `name` without `exclude`."""
-        return practice_queue(name, self.filtered_ids, self.due_ids, self.cards.keys(), self.bookmarks, exclude)
+        return practice_queue(name, self.filtered_ids, self.due_ids, self.cards.keys(), self.bookmarks, exclude,
+                              self.today_ids, self.new_order)
 
     def counts(self) -> dict[str, int]:
         """The size of every queue (what the queue selector shows)."""
@@ -95,13 +104,21 @@ def practice_deck(questions: Sequence[Question], filters: PracticeFilters, store
     """The practice deck of `profile` at `now` over the questions `filters` select; "today" is local to `zone`."""
     filtered = filter_questions(questions, topics=filters.topics, tags=filters.tags,
                                 difficulties=filters.difficulties, search=filters.search)
-    cards = store.reviews.cards(profile)
-    today = start_of_day(now, zone)
+    with store.snapshot():
+        cards, logs = store.reviews.cards(profile), store.reviews.logs(profile)
+        settings = PlanSettings.from_stored(store.plans.get(profile))
+        due_ids, bookmarks = store.reviews.due_ids(profile, now), store.bookmarks.ids(profile)
+    order = study_order(questions)
+    filtered_ids = [question.id for question in filtered]
+    kept = set(filtered_ids)
     return PracticeDeck(
-        filtered_ids=[question.id for question in filtered],
+        filtered_ids=filtered_ids,
         cards=cards,
-        due_ids=store.reviews.due_ids(profile, now),
-        bookmarks=store.bookmarks.ids(profile),
+        due_ids=due_ids,
+        bookmarks=bookmarks,
         known_ids=frozenset(question.id for question in questions),
-        reviewed_today=sum(1 for card in cards.values() if card.last_review and card.last_review >= today),
+        reviewed_today=reviews_today(logs, now, zone),
+        today_ids=today_plan(questions, cards, logs, settings, now, zone, order).queue,
+        new_order=[qid for qid in order if qid in kept],
     )
+

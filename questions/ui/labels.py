@@ -2,6 +2,7 @@
 language."""
 from __future__ import annotations
 
+import re
 from datetime import timezone
 from typing import Any
 
@@ -9,6 +10,13 @@ from questions.bank.seeds import seed_title
 from questions.store.values import read_time
 from questions.study.scheduler import INTERVAL_UNITS
 from questions.ui.i18n import t
+
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|$<>~:])")
+
+
+def markdown_literal(text: str) -> str:
+    """`text` escaped so that st.markdown shows it as typed: no emphasis, links, math or :colour[] directives."""
+    return MARKDOWN_SPECIALS.sub(r"\\\1", text)
 
 
 def topic_label(topic: str, language: str) -> str:

@@ -113,6 +113,19 @@ def bank() -> list:
     return result.questions
 
 
+def study_page(area: str) -> tuple[str, list, Store]:
+    """The head every study page starts with: its title and introduction (`{area}.title`, `{area}.intro`), then the
+    bank and the store; the page stops when the bank is empty or the store cannot be used. Returns (lang, questions,
+    store)."""
+    language = lang()
+    st.title(t(f"{area}.title", language))
+    st.caption(t(f"{area}.intro", language))
+    questions = bank()
+    if not questions:
+        st.stop()
+    return language, questions, store()
+
+
 # ---- the progress store ----------------------------------------------------------------------------------------------
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _cached_store(path_text: str) -> Store:

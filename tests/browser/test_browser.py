@@ -2,92 +2,15 @@
 Chinese text drawn with real glyphs)."""
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
-import pytest
 
 from questions.languages import LANGUAGE_NAMES
 from questions.store import Store
 from questions.ui.i18n import t
 from questions.ui.routes import PAGES
-from tests.helpers.bank import write_bank
-from tests.helpers.paths import ROOT
+from tests.helpers.browser import READY, STEP_MS, open_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
-STARTUP_SECONDS = 90
-STEP_MS = 30_000
 CJK_FIRST = 0x2E80  # the CJK blocks (radicals, punctuation, ideographs) start here
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed; .ci/run installs it")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def server(tmp_path):
-    """A `streamlit run app.py` subprocess on a free port, with its own bank and database; always terminated."""
-    bank = write_bank(tmp_path / "bank")
-    db_path = tmp_path / "progress.sqlite3"
-    port = _free_port()
-    env = {**os.environ, "MOE_LAB_DB": str(db_path), "MOE_LAB_BANK": str(bank)}
-    log_path = tmp_path / "streamlit.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"streamlit exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit not healthy after {STARTUP_SECONDS} s:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.3)
-        yield {"url": f"http://127.0.0.1:{port}", "db": db_path}
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def open_app(page, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector(READY, timeout=STEP_MS)
 
 
 def test_practise_one_card_with_the_keyboard_then_reload(server, browser):
@@ -96,8 +19,8 @@ def test_practise_one_card_with_the_keyboard_then_reload(server, browser):
     from questions.store import Store
 
     page = browser.new_page(locale="en-US")
-    open_app(page, server["url"] + "/?lang=en")
-    stats = page.get_by_text(re.compile(r"^Reviewed today: "))
+    open_app(page, server["url"] + "/practice?lang=en")
+    stats = page.get_by_text(re.compile(r"^Reviews today: "))
     expect(stats).to_have_text(t("practice.stats", "en", reviewed=0, due=0, new=6), timeout=STEP_MS)
     expect(page.get_by_role("button", name=re.compile("Show answer"))).to_be_visible(timeout=STEP_MS)
 
@@ -119,7 +42,7 @@ def test_practise_one_card_with_the_keyboard_then_reload(server, browser):
 
     page.reload()
     page.wait_for_selector(READY, timeout=STEP_MS)
-    expect(page.get_by_text(re.compile(r"^Reviewed today: "))).to_have_text(
+    expect(page.get_by_text(re.compile(r"^Reviews today: "))).to_have_text(
         t("practice.stats", "en", reviewed=1, due=0, new=5), timeout=STEP_MS)
 
     logs = Store(server["db"]).reviews.logs("default")
@@ -131,7 +54,7 @@ def test_switch_language_in_the_sidebar(server, browser):
     from playwright.sync_api import expect
 
     page = browser.new_page(locale="en-US")
-    open_app(page, server["url"] + "/")
+    open_app(page, server["url"] + "/practice")
     expect(page.get_by_role("heading", name="Practice")).to_be_visible(timeout=STEP_MS)
     page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first.click()
     page.get_by_role("option", name=LANGUAGE_NAMES["zh"]).click()

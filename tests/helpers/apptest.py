@@ -9,9 +9,15 @@ from tests.helpers.paths import APP
 TIMEOUT = 120  # the first run imports plotly / pandas (and torch on the sandbox page): far more than AppTest's 3 s
 
 
-def app_test(lang: str | None = None, locale: str = "en-US", timeout: float = TIMEOUT, **query) -> AppTest:
-    """AppTest of app.py; lang goes to ?lang=, other query parameters (page links such as q=, preset=) as given."""
+def app_test(lang: str | None = None, locale: str = "en-US", timeout: float = TIMEOUT, page: str | None = None,
+             **query) -> AppTest:
+    """AppTest of app.py; lang goes to ?lang=, other query parameters (page links such as q=, preset=) as given;
+    `page` (a route's path) is the page the first run opens instead of the landing page: before the first run
+    AppTest finds a page by its file name, so this works for pages whose URL path is their file name (not the
+    sandbox's page.py; switch to it after a first run)."""
     at = AppTest.from_file(str(APP), default_timeout=timeout)
+    if page:
+        at.switch_page(page)
     at.context = {"locale": locale, "timezone": "UTC"}
     if lang:
         at.query_params["lang"] = lang

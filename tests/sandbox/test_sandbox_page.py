@@ -19,8 +19,11 @@ URL_KEYS = [*A_KEYS, "sb.dropless", "sb.ab", *B_KEYS, B_PREFIX + "dropless", *TR
 
 
 def open_page(lang="en", **params) -> AppTest:
-    at = app_test(lang=lang, **params)
+    """The sandbox opened by a link carrying `params` (the landing page drops link parameters it does not read)."""
+    at = app_test(lang=lang)
     at.run()
+    for name, value in params.items():
+        at.query_params[name] = value
     at.switch_page(SANDBOX.path)
     return run_ok(at)
 

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from questions.bank.schema import TOPICS
+from questions.ui.routes import PRACTICE
 from tests.helpers.apptest import app_test
 from tests.helpers.bank import choice_question, open_question, write_bank
 
@@ -63,7 +64,7 @@ def main() -> None:
     filter_ms = timed(lambda: filter_questions(result.questions, search="capacity", difficulties=[2]))
     print(f"bank: {args.questions} questions; load_bank {load_ms:.0f} ms (uncached); filter {filter_ms:.1f} ms")
 
-    at = app_test()
+    at = app_test(page=PRACTICE.path)
     first_ms = timed(at.run)
     assert not at.exception, at.exception
     print(f"first run (imports, bank parse, DB create) {first_ms:.0f} ms")

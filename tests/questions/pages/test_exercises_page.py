@@ -41,7 +41,7 @@ def test_page_renders_the_prompt_and_the_starter(make_app):
 def test_related_questions_and_presets_are_linked(make_app):
     at = _page(make_app, "topk-router")
     links = {(link.proto.page, link.proto.query_string) for link in at.get("page_link")}
-    assert ("", "q=routing-topk-softmax") in links  # Practice, the default page; its question links this exercise
+    assert ("practice", "q=routing-topk-softmax") in links  # Practice: its question links this exercise
     presets = get_exercise("topk-router").sandbox_presets
     assert presets and {("sandbox", f"preset={preset}") for preset in presets} <= links
 

@@ -12,7 +12,7 @@ from questions.store.exchange import export_profile
 from questions.study.clock import now_utc
 from questions.study.scheduler import preview
 from questions.ui.i18n import t
-from questions.ui.routes import PROGRESS
+from questions.ui.routes import PRACTICE, PROGRESS
 from tests.helpers.apptest import run_ok
 
 
@@ -26,7 +26,7 @@ def test_every_chart_is_drawn_from_the_profiles_data(make_app, db_path):
     at.switch_page(PROGRESS.path)
     run_ok(at)
     assert at.title[0].value == t("progress.title", "zh")
-    assert at.caption[0].value == t("progress.summary", "zh", reviews=1, cards=1, due=0)
+    assert at.caption[0].value == t("progress.summary", "zh", reviews=1, today=1, cards=1, due=0)
     assert len(at.get("plotly_chart")) == 6  # calendar, forecast, retention, buttons, quiz scores, exercise pass rates
     assert len(at.dataframe) == 1 and at.dataframe[0].value.iloc[0, 0] == t("app.topic.routing", "zh")
 
@@ -42,12 +42,12 @@ def test_an_empty_profile_says_so_and_still_draws_the_calendar(make_app):
 
 
 def test_progress_export_and_import_round_trip_with_clear_errors(make_app, db_path):
-    at = run_ok(make_app(lang="en"))
+    at = run_ok(make_app(lang="en", page=PRACTICE.path))
     run_ok(at.button(key="practice_show").click())
     run_ok(at.button(key="practice_rate_3").click())
     at.switch_page(PROGRESS.path)
     run_ok(at)
-    assert at.caption[0].value == t("progress.summary", "en", reviews=1, cards=1, due=0)
+    assert at.caption[0].value == t("progress.summary", "en", reviews=1, today=1, cards=1, due=0)
     exported = export_profile(Store(db_path), "default")
     assert [download.proto.label for download in at.get("download_button")] == [
         t("progress.export_json", "en"), t("progress.export_anki", "en", language="EN")]

@@ -8,14 +8,19 @@ from tests.helpers.apptest import run_ok, texts
 from tests.helpers.bank import FIXTURE_BANK
 
 
-def test_quiz_submit_grades_and_saves_score(make_app, db_path):
+def start_capacity_quiz(make_app, size: int = 2):
+    """The Quiz page in English with a quiz of `size` capacity questions on screen."""
     at = run_ok(make_app(lang="en"))
     at.switch_page(QUIZ.path)
     run_ok(at)
     at.selectbox(key="quiz_topic").set_value("capacity")
     run_ok(at)
-    at.number_input(key="quiz_size").set_value(2)
-    run_ok(at.button(key="quiz_start").click())
+    at.number_input(key="quiz_size").set_value(size)
+    return run_ok(at.button(key="quiz_start").click())
+
+
+def test_quiz_submit_grades_and_saves_score(make_app, db_path):
+    at = start_capacity_quiz(make_app)
     quiz_ids = at.session_state["quiz"]["ids"]
     assert len(quiz_ids) == 2 and all(qid.startswith("capacity-") for qid in quiz_ids)
     correct = {question["id"]: [i for i, option in enumerate(question["options"]) if option["correct"]][0]
@@ -47,3 +52,26 @@ def test_new_quiz_returns_to_the_setup(make_app):
     assert t("quiz.score", "zh", score=0, total=3) in [s.value for s in at.success]
     run_ok(at.button(key="quiz_new").click())
     assert "quiz" not in at.session_state and at.button(key="quiz_start").label == t("quiz.start", "zh")
+
+
+def test_a_wrong_answer_goes_back_to_review_and_retry_my_misses_asks_it_again(make_app, db_path):
+    at = start_capacity_quiz(make_app)
+    assert not any(button.key == "quiz_retry" for button in at.button)
+    ids = at.session_state["quiz"]["ids"]
+    at.radio(key=f"quiz_answer_{ids[0]}").set_value(0 if ids[0] == "capacity-overflow" else 2)  # both wrong
+    at.radio(key=f"quiz_answer_{ids[1]}").set_value(0 if ids[1] == "capacity-overflow" else 2)
+    run_ok(next(button for button in at.button if button.label == t("quiz.submit", "en")).click())
+    assert t("quiz.sent_back", "en", count=2) in [info.value for info in at.info]
+    logs = Store(db_path).reviews.logs("default")
+    assert sorted((log["question_id"], log["rating"], log["source"]) for log in logs) == sorted(
+        (qid, 1, "quiz") for qid in ids)
+    links = [(link.proto.page, link.proto.query_string) for link in at.get("page_link")]
+    assert links == [("practice", f"q={qid}") for qid in ids]  # every item links to its card
+    run_ok(at)  # a rerun of the graded quiz schedules nothing twice
+    assert len(Store(db_path).reviews.logs("default")) == 2
+
+    run_ok(at.button(key="quiz_new").click())
+    retry = at.button(key="quiz_retry")
+    assert retry.label == t("quiz.retry", "en", count=2)
+    run_ok(retry.click())
+    assert sorted(at.session_state["quiz"]["ids"]) == sorted(ids)

@@ -31,3 +31,13 @@ def test_quiz_figure_plots_percent_over_time():
                {"taken_at": "2026-03-02T00:00:00+00:00", "percent": 100.0}]
     line = quiz_figure(history, "score %")
     assert list(line.data[0].y) == [75.0, 100.0] and list(line.layout.yaxis.range) == [0, 105]
+
+
+def test_quiz_figure_time_axis_shows_dates_even_for_quizzes_minutes_apart():
+    history = [{"taken_at": "2026-03-01T18:53:25.003500+00:00", "percent": 50.0},
+               {"taken_at": "2026-03-01T18:58:02.000001+00:00", "percent": 80.0}]
+    axis = quiz_figure(history, "score %").layout.xaxis
+    assert axis.type == "date" and axis.tickformat == "%Y-%m-%d" and axis.dtick == 86_400_000
+    assert axis.hoverformat == "%Y-%m-%d %H:%M"
+    low, high = (str(end) for end in axis.range)
+    assert low.startswith("2026-03-01 06:53") and high.startswith("2026-03-02 06:58")

@@ -112,6 +112,8 @@ def test_progress_summary_reads_one_profile(tmp_path):
     store.reviews.record("bob", ROUTING_B, *preview(None, ROUTING_B, NOW)[Rating.Again])
     summary = progress_summary(store, "alice", QUESTIONS, NOW + timedelta(days=1))
     assert summary["total_reviews"] == 4
+    assert summary["reviews_today"] == 0  # the day after: nothing yet
+    assert progress_summary(store, "alice", QUESTIONS, NOW)["reviews_today"] == 2  # routing-a twice, not bob's
     assert summary["cards_seen"] == 3 and summary["never_seen"] == 0
     assert summary["answer_buttons"] == {1: 1, 2: 2, 3: 1, 4: 0}
     assert len(summary["forecast"]) == 30

@@ -36,7 +36,8 @@ def deck(**changes) -> PracticeDeck:
 
 
 def test_deck_counts_every_queue_and_starts_on_due_when_anything_is_due():
-    assert deck().counts() == {"due": 2, "new": 2, "bookmarked": 2, "all": 4}
+    assert deck().counts() == {"today": 0, "due": 2, "new": 2, "bookmarked": 2, "all": 4}
+    assert deck(today_ids=["c", "z", "b"]).queue("today") == ["c", "b"]  # the plan's order, filtered
     assert deck().default_queue() == "due"
     assert deck(due_ids=[]).default_queue() == "new"
 
@@ -84,7 +85,10 @@ def test_practice_deck_reads_due_cards_bookmarks_and_todays_reviews_from_the_sto
     assert set(deck.cards) == {"routing-expert-choice", "capacity-factor", "routing-topk-softmax"}
     assert deck.bookmarks == {"capacity-formula"}
     assert deck.reviewed_today == 1  # 09:00 UTC is today in UTC
-    assert deck.counts() == {"due": 2, "new": 3, "bookmarked": 1, "all": 6}
+    assert deck.counts() == {"today": 5, "due": 2, "new": 3, "bookmarked": 1, "all": 6}
+    # Today: the two cards due again first, then the new ones from easy to hard, topics interleaved.
+    assert deck.today_ids == ["routing-expert-choice", "capacity-factor", "routing-switch-k", "capacity-formula",
+                              "capacity-overflow"]
     # In UTC+14 the local day began at 10:00 UTC, after the 09:00 review.
     kiritimati = ZoneInfo("Pacific/Kiritimati")
     assert practice_deck(questions, PracticeFilters(), store, "p", NOW, kiritimati).reviewed_today == 0
@@ -92,3 +96,4 @@ def test_practice_deck_reads_due_cards_bookmarks_and_todays_reviews_from_the_sto
     capacity = practice_deck(questions, PracticeFilters(topics=["capacity"], search="factor"), store, "p", NOW)
     assert capacity.filtered_ids == ["capacity-factor"]
     assert capacity.queue("due") == ["capacity-factor"] and capacity.queue("new") == []
+    assert capacity.queue("today") == ["capacity-factor"]

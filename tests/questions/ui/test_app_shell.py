@@ -7,11 +7,12 @@ import pytest
 from questions.languages import LANGUAGES
 from questions.store import Store
 from questions.ui.i18n import t
-from questions.ui.routes import MOCK, PAGES, PRACTICE, PROGRESS, QUIZ
+from questions.ui.routes import BROWSE, MOCK, PAGES, PRACTICE, PROGRESS, QUIZ, TODAY
 from tests.helpers.apptest import run_ok
 from tests.helpers.bank import FIXTURE_BANK, FIXTURE_IDS, write_bank
 
-OWN_TITLES = {PRACTICE: "practice.title", QUIZ: "quiz.title", MOCK: "mock.title", PROGRESS: "progress.title"}
+OWN_TITLES = {TODAY: "today.title", PRACTICE: "practice.title", QUIZ: "quiz.title", MOCK: "mock.title",
+              BROWSE: "browse.title", PROGRESS: "progress.title"}
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -27,7 +28,7 @@ def test_every_page_renders(make_app, route, lang):
 
 
 def test_language_switch_changes_texts_and_url(make_app):
-    at = run_ok(make_app(locale="en-US"))
+    at = run_ok(make_app(page=PRACTICE.path, locale="en-US"))
     assert at.button(key="practice_show").label == "Show answer"
     at.selectbox(key="lang_select").set_value("zh")
     run_ok(at)
@@ -37,17 +38,17 @@ def test_language_switch_changes_texts_and_url(make_app):
 
 
 def test_default_language_comes_from_browser_locale(make_app):
-    at = run_ok(make_app(locale="zh-CN"))
+    at = run_ok(make_app(page=PRACTICE.path, locale="zh-CN"))
     assert at.title[0].value == "练习"
     assert at.query_params["lang"] == "zh"
-    at = run_ok(make_app(lang="en", locale="zh-CN"))  # the URL wins over the locale
+    at = run_ok(make_app(page=PRACTICE.path, lang="en", locale="zh-CN"))  # the URL wins over the locale
     assert at.title[0].value == "Practice"
 
 
 def test_broken_bank_file_is_listed_and_the_rest_works(make_app, bank_dir):
     broken = bank_dir / "inference.yaml"
     broken.write_text("- id: inference-broken\n  type: open\n  topic: inference\n  tags: [x\n", encoding="utf-8")
-    at = run_ok(make_app(lang="en"))
+    at = run_ok(make_app(page=PRACTICE.path, lang="en"))
     warning = at.warning[0].value
     assert f"{broken}:" in warning and "YAML syntax error" in warning
     line = int(warning.split(f"{broken}:")[1].split(":")[0])
@@ -59,7 +60,7 @@ def test_broken_bank_file_is_listed_and_the_rest_works(make_app, bank_dir):
 def test_a_link_to_nothing_is_listed_and_the_question_still_works(make_app, bank_dir):
     routing = [{**FIXTURE_BANK["routing"][0], "exercises": ["no-such-exercise"]}, *FIXTURE_BANK["routing"][1:]]
     write_bank(bank_dir, {**FIXTURE_BANK, "routing": routing})
-    at = run_ok(make_app(lang="en"))
+    at = run_ok(make_app(page=PRACTICE.path, lang="en"))
     (warning,) = at.warning
     assert f"{bank_dir / 'routing.yaml'}:" in warning.value
     assert "exercises[0]: 'no-such-exercise' names no exercise" in warning.value
@@ -79,7 +80,7 @@ def test_corrupt_database_shows_error_and_is_not_overwritten(make_app, db_path):
 
 
 def test_profiles_are_isolated_in_the_ui(make_app, db_path):
-    at = run_ok(make_app(lang="en"))
+    at = run_ok(make_app(page=PRACTICE.path, lang="en"))
     at.text_input(key="new_profile_name").input("alice")
     run_ok(at.button(key="create_profile").click())
     assert at.selectbox(key="profile_select").value == "alice"
@@ -127,7 +128,7 @@ def test_with_auth_and_named_providers_there_is_one_login_button_each(make_app):
 
 
 def test_with_auth_the_profile_is_the_logged_in_user(make_app, db_path):
-    at = make_app(lang="en")
+    at = make_app(page=PRACTICE.path, lang="en")
     at.secrets["auth"] = AUTH
     at.user = {"is_logged_in": True, "email": "ada@example.com", "sub": "123"}
     run_ok(at)
