@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Callable
 
 from fsrs import Card, Rating, ReviewLog
@@ -43,6 +43,7 @@ def export_profile(store: Store, profile: str) -> dict:
             "quiz_results": _without_ids(store.quizzes.results(profile)),
             "mock_sessions": _without_ids(store.mocks.sessions(profile)),
             "exercise_attempts": _without_ids(store.attempts.list(profile)),
+            "study_plans": [plan] if (plan := store.plans.get(profile)) is not None else [],
         }
     header = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "schema_version": SCHEMA_VERSION,
               "exported_at": now_iso(), "profile": profile}
@@ -78,6 +79,7 @@ def import_profile(store: Store, profile: str, data: dict) -> None:
         "cards": store.reviews.insert_card, "review_log": store.reviews.insert_log,
         "bookmarks": store.bookmarks.insert, "notes": store.notes.insert, "quiz_results": store.quizzes.insert,
         "mock_sessions": store.mocks.insert, "exercise_attempts": store.attempts.insert,
+        "study_plans": store.plans.insert,
     }
     with store.write() as conn:
         profile_id = store.profiles.id_in(conn, profile)
@@ -170,8 +172,11 @@ def _review(entry: Any, where: str) -> dict:
         raise _fail(f"{where}.log.review_datetime", "must carry a UTC offset")
     if "rating" in entry and entry["rating"] != int(rating):
         raise _fail(f"{where}.rating", f"({entry['rating']!r}) disagrees with log.rating ({int(rating)})")
+    card_before = entry.get("card_before")  # absent in older exports: unknown, so that review cannot be undone
+    if card_before is not None and not isinstance(card_before, str):
+        raise _fail(f"{where}.card_before", f"must be the stored card text or null, got {type(card_before).__name__}")
     return {"question_id": entry["question_id"], "log": log, "answer_text": entry["answer_text"],
-            "source": entry["source"]}
+            "source": entry["source"], "card_before_json": card_before}
 
 
 def _bookmark(entry: Any, where: str) -> dict:
@@ -220,10 +225,25 @@ def _attempt(entry: Any, where: str) -> dict:
         "attempted_at": _time(entry["attempted_at"], f"{where}.attempted_at")}
 
 
+def _plan(entry: Any, where: str) -> dict:
+    fields = {"interview_date": _OPTIONAL_TEXT, "daily_minutes": _NUMBER, "new_per_day": _NUMBER,
+              "review_limit": _NUMBER}
+    _require(entry, where, fields)
+    if entry["interview_date"] is not None:
+        try:
+            date.fromisoformat(entry["interview_date"])
+        except ValueError:
+            raise _fail(f"{where}.interview_date", f"is not a date (YYYY-MM-DD): {entry['interview_date']!r}") from None
+    for name, low in (("daily_minutes", 1), ("new_per_day", 0), ("review_limit", 0)):
+        if entry[name] < low:
+            raise _fail(f"{where}.{name}", f"({entry[name]}) must be >= {low}")
+    return {name: entry[name] for name in fields}
+
+
 # Each section of the document and the parser of one of its entries, in document order.
 _SECTIONS: dict[str, Callable[[Any, str], dict]] = {
     "cards": _card, "review_log": _review, "bookmarks": _bookmark, "notes": _note, "quiz_results": _quiz,
-    "mock_sessions": _mock, "exercise_attempts": _attempt,
+    "mock_sessions": _mock, "exercise_attempts": _attempt, "study_plans": _plan,
 }
 _ONE_PER_QUESTION = ("cards", "bookmarks", "notes")
 
@@ -245,6 +265,8 @@ def _parse_section(data: dict, section: str) -> list[dict]:
     if not isinstance(entries, list):
         raise _fail(section, f"must be a list, got {type(entries).__name__}")
     parsed = [_SECTIONS[section](entry, f"{section}[{index}]") for index, entry in enumerate(entries)]
+    if section == "study_plans" and len(parsed) > 1:
+        raise _fail(f"{section}[1]", "a profile has one study plan")
     if section in _ONE_PER_QUESTION:
         seen: set[str] = set()
         for index, entry in enumerate(parsed):

@@ -128,8 +128,10 @@ class Reviews(_Repository):
 
     def logs(self, profile: str, with_log: bool = False) -> list[dict]:
         """Every review of the profile, oldest first: question_id, rating (1-4), review_datetime (UTC ISO), source,
-        answer_text; with_log adds `log`, the fsrs ReviewLog as a dict."""
-        log_column = ", r.log_json" if with_log else ""  # the statistics never read the fsrs log: leave it unread
+        answer_text; with_log adds `log`, the fsrs ReviewLog as a dict, and `card_before`, the card it replaced as
+        stored (JSON text, NO_CARD_BEFORE for a first review, None when unknown)."""
+        # the statistics never read the fsrs log: leave it unread
+        log_column = ", r.log_json, r.card_before_json" if with_log else ""
         rows = self._store.read(
             "SELECT r.question_id, r.rating, r.review_datetime, r.source, r.answer_text" + log_column + " FROM "
             "review_log r JOIN profiles p ON p.id = r.profile_id WHERE p.name = ? ORDER BY r.review_datetime, r.id",
@@ -140,6 +142,7 @@ class Reviews(_Repository):
             entry = dict(row)
             if with_log:
                 entry["log"] = json.loads(entry.pop("log_json"))
+                entry["card_before"] = entry.pop("card_before_json")
             entries.append(entry)
         return entries
 

@@ -31,7 +31,10 @@ attempts = st.tuples(st.sampled_from(["z-loss", "topk-router"]), st.sampled_from
 histories = st.fixed_dictionaries({
     "reviews": st.lists(reviews, max_size=12), "bookmarks": st.lists(question_ids, max_size=4, unique=True),
     "notes": st.dictionaries(question_ids, texts, max_size=3), "quizzes": st.lists(quizzes, max_size=3),
-    "mocks": st.lists(st.tuples(mock_items, moments), max_size=2), "attempts": st.lists(attempts, max_size=4)})
+    "mocks": st.lists(st.tuples(mock_items, moments), max_size=2), "attempts": st.lists(attempts, max_size=4),
+    "plan": st.none() | st.tuples(st.none() | st.dates().map(str), st.integers(1, 600), st.integers(0, 50),
+                                  st.integers(0, 500)),
+    "undo": st.booleans()})
 
 
 def _fill(store: Store, profile: str, history: dict) -> None:
@@ -50,6 +53,10 @@ def _fill(store: Store, profile: str, history: dict) -> None:
                                      for qid, answer, seconds, rating in items], taken_at=at)
     for slug, status, passed, code, at in history["attempts"]:
         store.attempts.record(profile, slug, status, passed, 5, code, attempted_at=at)
+    if history["plan"] is not None:
+        store.plans.set(profile, *history["plan"])
+    if history["undo"]:
+        store.reviews.undo_last(profile)
 
 
 def _sections(export: dict) -> dict:
@@ -70,6 +77,11 @@ def test_export_then_import_reproduces_every_row(history):
             qid: card.to_dict() for qid, card in source.reviews.cards("alice").items()}
         assert target.notes.all("bob") == source.notes.all("alice")
         assert target.bookmarks.ids("bob") == source.bookmarks.ids("alice")
+        assert target.plans.get("bob") == source.plans.get("alice")
+        # the card each review replaced came along: undoing the last grade gives the same card on both sides
+        assert target.reviews.undo_last("bob") == source.reviews.undo_last("alice")
+        assert {qid: card.to_dict() for qid, card in target.reviews.cards("bob").items()} == {
+            qid: card.to_dict() for qid, card in source.reviews.cards("alice").items()}
         source.close(), target.close()
 
 
@@ -77,9 +89,10 @@ def _corruptions():
     """(path into the document, new value) pairs: a wrong type, a missing field, an out-of-range value."""
     junk = st.sampled_from([None, 7, -1, 2.5, True, "", "x" * 3, [], {}, "2026-13-45", [1, "a"]])
     return st.tuples(st.sampled_from(["cards", "review_log", "bookmarks", "notes", "quiz_results", "mock_sessions",
-                                      "exercise_attempts"]), st.integers(0, 3), st.text(min_size=1, max_size=12)
+                                      "exercise_attempts", "study_plans"]), st.integers(0, 3), st.text(min_size=1, max_size=12)
                      | st.sampled_from(["question_id", "card", "log", "rating", "source", "created_at", "text",
-                                        "score", "total", "taken_at", "items", "passed", "status", "attempted_at"]),
+                                        "score", "total", "taken_at", "items", "passed", "status", "attempted_at",
+                                        "card_before", "interview_date", "daily_minutes"]),
                      st.none() | junk)
 
 
