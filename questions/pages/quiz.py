@@ -8,7 +8,8 @@ from questions.study.clock import now_utc
 from questions.study.misses import open_quiz_misses, quiz_misses, send_to_review
 from questions.study.queues import topics_of
 from questions.study.quiz import (
-    choice_is_correct, choice_questions, grade_quiz, option_verdicts, quiz_history, quiz_pool, sample_quiz)
+    choice_is_correct, choice_questions, display_order, grade_quiz, option_verdicts, quiz_history, quiz_pool,
+    sample_quiz)
 from questions.ui import shell
 from questions.ui.cards import card_link
 from questions.ui.history import draw_history
@@ -58,12 +59,13 @@ def draw_choices(question, number: int, lang: str) -> None:
     key = f"quiz_answer_{question.id}"
     st.markdown(f"**{t('quiz.question_n', lang, n=number)}** · {question.text('prompt', lang)}")
     labels = [option.text.get(lang) for option in question.options]
+    order = display_order(question)  # values stay the bank's option indices
     if question.single_answer:
-        st.radio(t("quiz.pick_one", lang), range(len(labels)), index=None, key=key, format_func=labels.__getitem__)
+        st.radio(t("quiz.pick_one", lang), order, index=None, key=key, format_func=labels.__getitem__)
     else:
         st.caption(t("quiz.pick_many", lang))
-        for i, label in enumerate(labels):
-            st.checkbox(label, key=f"{key}_{i}")
+        for i in order:
+            st.checkbox(labels[i], key=f"{key}_{i}")
     st.divider()
 
 
@@ -92,7 +94,8 @@ def draw_graded_question(question, number: int, chosen: list[int], lang: str) ->
         verdict_text = t("quiz.correct", lang) if right else t("quiz.wrong", lang)
         st.markdown(f"{'✅' if right else '❌'} **{t('quiz.question_n', lang, n=number)} · {verdict_text}**  \n"
                     f"{question.text('prompt', lang)}")
-        for verdict, option in zip(verdicts, question.options):
+        for verdict in (verdicts[i] for i in display_order(question)):
+            option = question.options[verdict.index]
             notes = [t("quiz.your_choice", lang)] if verdict.chosen else []
             notes += [t("quiz.correct_option", lang)] if verdict.correct else []
             suffix = f" *({', '.join(notes)})*" if notes else ""

@@ -1,6 +1,7 @@
 """Multiple-choice quizzes: sampling a set, grading it, explaining every option, and the score history."""
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Optional, Sequence
@@ -8,6 +9,15 @@ from typing import Iterable, Mapping, Optional, Sequence
 from questions.bank.schema import Question
 
 HISTORY_ROWS = 50  # past quizzes (and mock interviews) listed in a history table, newest first
+
+
+def display_order(question: Question) -> list[int]:
+    """The option indices in the order pages show them: a fixed shuffle per question (seeded by its id), so the bank's
+    habit of writing the correct option first is no tell, while stored answers keep the bank's indices."""
+    seed = int.from_bytes(hashlib.sha256(question.id.encode("utf-8")).digest()[:8], "big")
+    order = list(range(len(question.options or [])))
+    random.Random(seed).shuffle(order)
+    return order
 
 
 def choice_is_correct(correct_indices: Iterable[int], selected: Iterable[int]) -> bool:

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 
 import pytest
 
 from questions.bank.loader import load_bank
-from questions.study.quiz import (choice_is_correct, choice_questions, grade_quiz, option_verdicts, quiz_history,
-                                  quiz_percent, quiz_pool, sample_quiz)
-from tests.helpers.bank import write_bank
+from questions.study.quiz import (choice_is_correct, choice_questions, display_order, grade_quiz, option_verdicts,
+                                  quiz_history, quiz_percent, quiz_pool, sample_quiz)
+from tests.helpers.bank import as_questions, choice_question, write_bank
 
 
 @pytest.fixture
@@ -61,3 +62,17 @@ def test_history_is_newest_first_with_a_percentage():
     assert [row["taken_at"][:10] for row in rows] == ["2026-03-05", "2026-03-04", "2026-03-03"]
     assert [row["percent"] for row in rows] == [0, 100, 75]
     assert rows[0]["topic"] == "routing" and rows[1]["score"] == 4 and rows[1]["total"] == 4
+
+
+def test_display_order_is_a_fixed_permutation_per_question():
+    questions = as_questions([choice_question(f"routing-q{n}") for n in range(20)])
+    orders = [display_order(question) for question in questions]
+    assert all(sorted(order) == list(range(len(q.options))) for order, q in zip(orders, questions))
+    assert orders == [display_order(question) for question in questions]  # the same on every rerun
+    assert len({tuple(order) for order in orders}) > 1  # not one order for all
+
+
+def test_in_the_real_bank_the_correct_option_shows_at_no_position_more_than_40_percent():
+    single = [q for q in load_bank(cache_dir=None).questions if q.type == "choice" and q.single_answer]
+    positions = Counter(display_order(q).index(q.correct_option_indices()[0]) for q in single)
+    assert max(positions.values()) <= 0.4 * len(single), positions
