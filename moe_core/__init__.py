@@ -22,7 +22,8 @@ _EXPORTS = {
                 "RouterConfig", "SigmoidGroupLimitedRouter", "SwitchRouter", "TopKSoftmaxRouter", "balance_losses",
                 "build_router", "hot_expert_logit_bias", "route_with_capacity"),
     "routing": ("RoutingResult", "expert_choice", "hash_routing", "noisy_topk", "noisy_topk_load",
-                "sigmoid_group_limited", "switch_top1", "topk_softmax"),
+                "sigmoid_group_limited", "sinkhorn_balance", "sinkhorn_routing", "switch_top1", "topk_softmax"),
+    "sizing": ("ModelSize", "model_size"),
     "stats": ("drop_rate", "load_cv", "max_mean_load", "routing_entropy"),
 }
 _SOURCE = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -5,7 +5,7 @@ from .checks import check_int
 
 
 def create_expert_groups(num_experts: int, parallel_size: int) -> list[list[int]]:
-    """Contiguous expert ids per rank; with a remainder the first ranks get one more expert (seed 000's rule).
+    """Contiguous expert ids per rank; with a remainder the first ranks get one more expert.
 
     create_expert_groups(10, 4) -> [[0, 1, 2], [3, 4, 5], [6, 7], [8, 9]]
     """

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from moe_core import DROP_POLICIES
+from questions.bank.titles import question_title
 from questions.ui import shell
 from questions.ui.i18n import t
 from questions.ui.routes import PRACTICE, PRESET_PARAM, QUESTION_PARAM
@@ -13,7 +14,7 @@ from sandbox import display, figures
 from sandbox import settings as widgets
 from sandbox.parallel_run import EPRunError, run_expert_parallel
 from sandbox.presets import PRESETS
-from sandbox.related import question_title, related_questions
+from sandbox.related import related_questions
 from sandbox.simulate import MAX_D_MODEL, MAX_EXPERTS, SKEWS, simulate
 from sandbox.train import BALANCE_METHODS, compare
 

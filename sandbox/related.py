@@ -9,7 +9,6 @@ RELATED_TAGS = {"routing": {"router", "softmax", "top-k", "top-1", "top-2", "noi
                 "balance": {"aux-loss", "load-balance", "load-balancing", "z-loss", "aux-loss-free", "dead-experts"},
                 "parallel": {"all-to-all", "expert-parallelism", "expert-groups", "placement"}}
 SANDBOX_TAGS = frozenset().union(*RELATED_TAGS.values())
-TITLE_LIMIT = 90
 
 
 def related_questions(questions: Sequence, preset_id: str | None, tags: Iterable[str] = SANDBOX_TAGS,
@@ -19,11 +18,3 @@ def related_questions(questions: Sequence, preset_id: str | None, tags: Iterable
     linked = [q for q in questions if preset_id and preset_id in (q.sandbox_presets or [])]
     tagged = [q for q in questions if q not in linked and tags & set(q.tags)]
     return (linked + tagged)[:limit]
-
-
-def question_title(question, lang: str, limit: int = TITLE_LIMIT) -> str:
-    """The prompt's first line in `lang` without Markdown bold and heading marks, cut to `limit` characters with …."""
-    prompt = question.text("prompt", lang).strip()
-    first = prompt.splitlines()[0] if prompt else ""
-    first = first.replace("**", "").replace("#", "").strip()
-    return (first[:limit] + "…") if len(first) > limit else first

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from questions.languages import LANGUAGES
 
-from . import check_solution, exercises, get_exercise
+from . import exercises, get_exercise, run
 from .isolation import ISOLATIONS, default_isolation
 from .results import result_summary
 
@@ -50,7 +50,7 @@ def _check(args) -> int:
     except OSError as exc:
         print(f"error: cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 2
-    result = check_solution(exercise, code, isolation=args.isolation)
+    result = run(exercise.slug, code, args.test, isolation=args.isolation)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -87,12 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check", help="run the tests against FILE (exit 0 only when all pass)")
     check.add_argument("slug")
     check.add_argument("file")
+    check.add_argument("--test", default=None, help="run only this test (a name from the exercise's tests)")
     check.add_argument("--json", action="store_true", help="print the Exercism v2 result as JSON")
     check.add_argument("--isolation", choices=ISOLATIONS, default=None,
                        help=f"default: {default_isolation()} on this machine")
     args = parser.parse_args(argv)
     try:
         return {"list": _list, "show": _show, "start": _start, "check": _check}[args.command](args)
-    except KeyError as exc:
+    except (KeyError, ValueError) as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2

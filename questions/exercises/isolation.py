@@ -3,9 +3,10 @@ whatever the run leaves behind.
 
 Under bubblewrap (no network, read-only system, a private /tmp, a private work dir holding only solution.py and the
 tests; neither the repository nor the progress database is visible); otherwise resource limits only, with a warning
-that says what is not protected. In both modes a small wrapper (`_sandbox/boot.py`) sets CPU / memory (RLIMIT_DATA,
-not RLIMIT_AS, so torch imports) / file size / process limits and a seccomp filter that refuses new processes, then
-execs pytest; the runner kills the whole process group at the wall limit and reads at most `output_bytes` of output.
+that says what is not protected. In both modes `_sandbox/boot.py` sets CPU / memory (RLIMIT_DATA, not RLIMIT_AS, so
+torch imports) / file size / process limits and a seccomp filter that refuses new processes, mounts and namespaces
+(a cold run: then it execs the sandbox's entry; a warm run: in each forked run of the worker, see warm.py); the wall
+limit kills the run's process group, and the runner reads at most `output_bytes` of output.
 """
 from __future__ import annotations
 
@@ -71,8 +72,10 @@ def sandbox_env(root: Path, run_id: str) -> dict[str, str]:
     return env
 
 
-def bwrap_command(tmp: Path, python: str, inner: list[str], limits: RunLimits, run_id: str) -> list[str]:
-    """bubblewrap: every namespace unshared, system and Python read-only, only the run's own dirs visible."""
+def bwrap_command(python: str, inner: list[str], limits: RunLimits, env: dict[str, str],
+                  binds: list[tuple[str, Path, Path]], chdir: Path) -> list[str]:
+    """bubblewrap: every namespace unshared, system and Python read-only, only `binds` ((flag, host path, path
+    inside)) of the host's files visible, `env` the whole environment."""
     cmd = [bwrap_path() or "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
     for top in ("usr", "bin", "lib", "lib32", "lib64", "sbin"):
         path = Path("/") / top
@@ -85,23 +88,25 @@ def bwrap_command(tmp: Path, python: str, inner: list[str], limits: RunLimits, r
     for prefix in sorted({sys.base_prefix, sys.prefix, str(Path(python).resolve().parent.parent)}):
         if not prefix.startswith("/usr/"):
             cmd += ["--ro-bind", prefix, prefix]
-    cmd += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
-            "--proc", "/proc", "--dev", "/dev",
-            "--ro-bind", str(tmp / "lib"), str(SANDBOX_ROOT / "lib"),
-            "--bind", str(tmp / "work"), str(SANDBOX_ROOT / "work"),
-            "--bind", str(tmp / "out"), str(SANDBOX_ROOT / "out"),
-            "--chdir", str(SANDBOX_ROOT / "work")]
-    for key, value in sandbox_env(SANDBOX_ROOT, run_id).items():
+    cmd += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache", "--proc", "/proc", "--dev", "/dev"]
+    for flag, source, target in binds:
+        cmd += [flag, str(source), str(target)]
+    cmd += ["--chdir", str(chdir)]
+    for key, value in env.items():
         cmd += ["--setenv", key, value]
     return cmd + ["--"] + inner
 
 
 def confined_command(isolation: str, tmp: Path, python: str, inner: list[str], limits: RunLimits,
                      run_id: str) -> tuple[list[str], dict[str, str], Path]:
-    """(command, environment, working directory) that run `inner` under `isolation`."""
+    """(command, environment, working directory) that run `inner` under `isolation` in a cold run's folder `tmp`
+    (lib/ read-only, work/ and out/ writable)."""
     if isolation == "bubblewrap":
         env = {"PATH": "/usr/bin:/bin", "MOE_LAB_RUN_ID": run_id}  # the run id finds leftover processes
-        return bwrap_command(tmp, python, inner, limits, run_id), env, tmp
+        binds = [("--ro-bind", tmp / "lib", SANDBOX_ROOT / "lib"), ("--bind", tmp / "work", SANDBOX_ROOT / "work"),
+                 ("--bind", tmp / "out", SANDBOX_ROOT / "out")]
+        command = bwrap_command(python, inner, limits, sandbox_env(SANDBOX_ROOT, run_id), binds, SANDBOX_ROOT / "work")
+        return command, env, tmp
     return inner, sandbox_env(tmp, run_id), tmp / "work"
 
 

@@ -166,6 +166,24 @@ def assemble(run: RunOutcome, sources: dict[str, str], limits: RunLimits) -> dic
     return {"status": status, "verdict": name, "message": message, "tests": tests, "output": output}
 
 
+def assemble_scratch(run: RunOutcome, limits: RunLimits) -> dict:
+    """A scratch cell's result: status pass (it ran) or error (verdict "exception" with the user's traceback, or what
+    stopped the process); `scratch` the values of its expressions, `output` what it printed."""
+    output_text = run.raw_output[:limits.output_bytes].decode("utf-8", errors="replace")
+    output = output_text + ("\n... [output truncated]" if run.output_size > limits.output_bytes else "")
+    seen = _sort_events(run.events)
+    cell = next((ev for ev in run.events if ev.get("event") == "scratch"), None)
+    verdict = _verdict(run, seen, limits)
+    values = cell["values"] if cell else []
+    if verdict is None and cell is not None and cell.get("error"):
+        verdict = ("exception", cell["error"])
+    if verdict is None and cell is None:
+        verdict = ("crash", "The cell's process ended without a result.\n" + output_text[-2000:])
+    status, name, message = ("pass", "pass", None) if verdict is None else ("error", *verdict)
+    return {"status": status, "verdict": name, "message": message, "tests": [], "output": output,
+            "scratch": {"values": values}}
+
+
 def _short_import_error(message: str) -> str:
     """pytest's collection error without the importlib frames: start at the test file's import of the solution."""
     lines = message.strip().splitlines()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
+from questions.bank.titles import question_title
 from questions.store import Store
 
-from .catalog import Exercise
+from .catalog import Exercise, related_question_ids
 from .results import result_summary
+from .status import best_attempt  # noqa: F401 - the page's view of attempts
 
 TEST_ICONS = {"pass": "✅", "fail": "❌", "error": "⚠️"}
 
@@ -19,6 +21,13 @@ def stars(difficulty: int) -> str:
 def exercise_titles(exercises: Sequence[Exercise], lang: str) -> dict[str, str]:
     """slug -> "Title  ★★" for the picker."""
     return {exercise.slug: f"{exercise.text('title', lang)}  {stars(exercise.difficulty)}" for exercise in exercises}
+
+
+def related_question_titles(exercise: Exercise, bank_questions: Sequence, lang: str) -> list[tuple[str, str]]:
+    """(question id, title in `lang`) of the exercise's related bank questions; the id where the bank lacks it."""
+    by_id = {question.id: question for question in bank_questions}
+    return [(qid, question_title(by_id[qid], lang) if qid in by_id else qid)
+            for qid in related_question_ids(exercise, bank_questions)]
 
 
 def slug_to_open(from_url: Optional[str], slugs: Sequence[str], last_opened: Optional[str]) -> Optional[str]:
@@ -46,9 +55,18 @@ def record_attempt(store: Store, profile: str, slug: str, result: dict, code: st
     store.attempts.record(profile, slug, result["status"], summary["passed"], summary["total"], code)
 
 
-def best_attempt(attempts: Sequence[dict]) -> Optional[dict]:
-    """The attempt with the most tests passed (of those, the one with the fewest tests); None without attempts."""
-    return max(attempts, key=lambda attempt: (attempt["passed"], -attempt["total"]), default=None)
+def merge_single_test(full: Optional[dict], single: dict) -> dict:
+    """The result after running one test again: that test's entry replaced in the last full run (status and counts
+    follow), or the single run alone when there is no full run or it errored before its tests."""
+    if single.get("status") == "error" and not single.get("tests"):
+        return single
+    if not full or not full.get("tests") or len(single.get("tests") or []) != 1:
+        return single
+    fresh = single["tests"][0]
+    tests = [fresh if test["name"] == fresh["name"] else test for test in full["tests"]]
+    status = "pass" if all(test["status"] == "pass" for test in tests) else "fail"
+    return {**full, "tests": tests, "status": status, "verdict": status, "message": None,
+            "run_id": single.get("run_id"), "rerun": fresh["name"]}
 
 
 def solution_revealed(result: Optional[dict], gave_up: bool) -> bool:

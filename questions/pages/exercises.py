@@ -1,17 +1,21 @@
-"""Exercises page: pick an exercise, edit the starter code, run its tests in the sandbox, reveal hints and the solution."""
+"""Exercises page: pick an exercise, edit the starter code, run its tests (all, one, or a scratch cell of your own) in
+the sandbox, reveal hints and the solution."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
-from questions.exercises import (LIMITS_ONLY_WARNING, Exercise, check_solution, default_isolation, exercises,
-                                 get_exercise, related_question_ids)
+from questions.exercises import (LIMITS_ONLY_WARNING, Exercise, default_isolation, exercises, get_exercise, run,
+                                 warm_up)
 from questions.exercises.catalog import reference_sources
-from questions.exercises.view import (TEST_ICONS, best_attempt, exercise_titles, next_hint_count, record_attempt,
-                                      slug_to_open, solution_revealed, stars, verdict)
+from questions.exercises.status import SOLVED, exercise_status, status_rows
+from questions.exercises.view import (TEST_ICONS, exercise_titles, merge_single_test, next_hint_count, record_attempt,
+                                      related_question_titles, slug_to_open, solution_revealed, stars, verdict)
 from questions.ui import shell
 from questions.ui.i18n import t
+from questions.ui.labels import exercise_status_columns
 from questions.ui.routes import EXERCISE_PARAM, PRACTICE, PRESET_PARAM, QUESTION_PARAM, SANDBOX
 
 try:
@@ -21,12 +25,21 @@ except ImportError:  # pragma: no cover - the text area below is the fallback
 
 SLUG_KEY = "exercises.slug"          # the picker
 URL_SLUG_KEY = "exercises.url_slug"  # the slug the URL named last, so a followed link is not followed again
+# The editor: no scroll margin (its default of 15 px shifts the line numbers against the text by most of a line) and
+# no live autocompletion (its pop-up takes Tab, which must indent).
+EDITOR_PROPS = {"scrollMargin": [0, 0, 0, 0], "enableLiveAutocompletion": False, "enableBasicAutocompletion": False,
+                "enableSnippets": False}
+MONOSPACE_CSS = """<style>
+.st-key-exercises_plain_editor textarea, .st-key-exercises_scratch textarea {
+  font-family: "Source Code Pro", "SFMono-Regular", Menlo, Consolas, monospace; font-size: 14px; tab-size: 4; }
+</style>"""
 
 
 @dataclass(frozen=True)
 class Keys:
     """The session-state keys of one exercise ("exercises.<what>.<slug>"), so each exercise keeps its own code,
-    editor version (a new one remounts the editor), last result, hints shown, given-up flag and last editor event."""
+    editor version (a new one remounts the editor), last result, hints shown, given-up flag, last editor event, scratch
+    cell and the scratch cell's last result."""
     slug: str
     code: str
     version: str
@@ -34,15 +47,29 @@ class Keys:
     hints: str
     gave_up: str
     editor_event: str
+    scratch: str
+    scratch_result: str
 
     @classmethod
     def of(cls, slug: str) -> "Keys":
-        return cls(slug, *(f"exercises.{what}.{slug}"
-                           for what in ("code", "version", "result", "hints", "gave_up", "editor_event")))
+        return cls(slug, *(f"exercises.{what}.{slug}" for what in (
+            "code", "version", "result", "hints", "gave_up", "editor_event", "scratch", "scratch_result")))
+
+
+def profile_statuses() -> dict[str, dict]:
+    """The profile's status per exercise (solved, attempted, best score); empty without a store."""
+    store, _error = shell.open_store()
+    if store is None:
+        return {}
+    try:
+        return exercise_status(store.attempts.list(shell.profile()))
+    except Exception:  # noqa: BLE001 - the marks are a courtesy; the page works without them
+        return {}
 
 
 def select_exercise(lang: str) -> Exercise:
-    """The picker; `?exercise=<slug>` opens an exercise and the URL follows the selection, so a view can be shared."""
+    """The picker; `?exercise=<slug>` opens an exercise and the URL follows the selection, so a view can be shared.
+    (Its labels carry no status: a label that changes after a run would make a new widget and lose the choice.)"""
     all_exercises = exercises()
     slugs = [exercise.slug for exercise in all_exercises]
     opened = slug_to_open(st.query_params.get(EXERCISE_PARAM), slugs, st.session_state.get(URL_SLUG_KEY))
@@ -60,11 +87,11 @@ def draw_prompt(exercise: Exercise, lang: str) -> None:
     st.markdown(exercise.text("prompt", lang))
     st.caption(" · ".join([t("exercises.difficulty", lang, stars=stars(exercise.difficulty)),
                            t("exercises.define", lang, names=", ".join(f"`{name}`" for name in exercise.functions))]))
-    related = related_question_ids(exercise, shell.bank_result().questions)
+    related = related_question_titles(exercise, shell.bank_result().questions, lang)
     if related or exercise.sandbox_presets:
         with st.expander(t("exercises.related_links", lang, count=len(related) + len(exercise.sandbox_presets))):
-            for qid in related:
-                st.page_link(PRACTICE.path, label=qid, query_params={QUESTION_PARAM: qid}, icon=":material/style:")
+            for qid, title in related:
+                st.page_link(PRACTICE.path, label=title, query_params={QUESTION_PARAM: qid}, icon=":material/style:")
             for preset in exercise.sandbox_presets:
                 st.page_link(SANDBOX.path, label=t("exercises.open_preset", lang, preset=preset),
                              query_params={PRESET_PARAM: preset}, icon=":material/science:")
@@ -80,13 +107,14 @@ def draw_editor(keys: Keys, lang: str) -> bool:
                       disabled=code_editor is None)
     version = st.session_state[keys.version]
     if plain or code_editor is None:
-        st.session_state[keys.code] = st.text_area(
-            t("exercises.editor", lang), value=st.session_state[keys.code], height=420, label_visibility="collapsed",
-            key=f"exercises.text.{keys.slug}.{version}")
+        with st.container(key="exercises_plain_editor"):
+            st.session_state[keys.code] = st.text_area(
+                t("exercises.editor", lang), value=st.session_state[keys.code], height=420,
+                label_visibility="collapsed", key=f"exercises.text.{keys.slug}.{version}")
         return False
-    response = code_editor(st.session_state[keys.code], lang="python", height=[18, 40], response_mode="debounce",
-                           key=f"exercises.editor.{keys.slug}.{version}",
-                           options={"showLineNumbers": True, "tabSize": 4})
+    response = code_editor(st.session_state[keys.code], lang="python", height=[18, 40], response_mode="blur",
+                           key=f"exercises.editor.{keys.slug}.{version}", props=EDITOR_PROPS,
+                           options={"showLineNumbers": True, "tabSize": 4, "useSoftTabs": True})
     st.caption(t("exercises.editor_help", lang))
     if not (response and response.get("id")):
         return False
@@ -100,6 +128,7 @@ def reset_to_starter(exercise: Exercise, keys: Keys) -> None:
     st.session_state[keys.code] = exercise.starter
     st.session_state[keys.version] += 1
     st.session_state.pop(keys.result, None)
+    st.session_state.pop(keys.scratch_result, None)
 
 
 def draw_buttons(exercise: Exercise, keys: Keys, lang: str) -> bool:
@@ -122,10 +151,10 @@ def draw_buttons(exercise: Exercise, keys: Keys, lang: str) -> bool:
 
 
 def run_and_save(exercise: Exercise, keys: Keys, lang: str) -> None:
-    """Run the tests on the code in the editor, keep the result, save it as an attempt of the profile."""
+    """Run all the tests on the code in the editor, keep the result, save it as an attempt of the profile."""
     code = st.session_state[keys.code]
     with st.spinner(t("exercises.running", lang), show_time=True):
-        result = check_solution(exercise, code)
+        result = run(exercise.slug, code)
     st.session_state[keys.result] = result
     store, store_error = shell.open_store()
     if store is None:
@@ -138,9 +167,18 @@ def run_and_save(exercise: Exercise, keys: Keys, lang: str) -> None:
         st.warning(t("exercises.not_saved", lang, error=exc))
 
 
-def draw_result(result: dict, lang: str) -> None:
-    """The verdict, a progress bar, and one expander per test in file order with the first failure open."""
+def run_one_test(exercise: Exercise, keys: Keys, name: str, lang: str) -> None:
+    """Run one test again on the code in the editor; its entry replaces the one in the last result (not saved as an
+    attempt: an attempt runs every test)."""
+    with st.spinner(t("exercises.running_one", lang, name=name), show_time=True):
+        single = run(exercise.slug, st.session_state[keys.code], name)
+    st.session_state[keys.result] = merge_single_test(st.session_state.get(keys.result), single)
+
+
+def draw_headline(result: dict, lang: str) -> None:
     headline = verdict(result)
+    if result.get("rerun"):
+        st.caption(t("exercises.reran", lang, name=result["rerun"]))
     if headline["kind"] == "pass":
         st.success(t("exercises.passed_all", lang, total=headline["total"]), icon="✅")
     elif headline["kind"] == "error":
@@ -150,8 +188,18 @@ def draw_result(result: dict, lang: str) -> None:
         st.warning(t("exercises.summary", lang, passed=headline["passed"], total=headline["total"]), icon="❌")
     if result.get("tests"):
         st.progress(headline["passed"] / max(headline["total"], 1))
+
+
+def draw_result(exercise: Exercise, keys: Keys, result: dict, lang: str) -> None:
+    """The verdict, a progress bar, and one expander per test in file order with the first failure open; each test
+    can be run again on its own."""
+    draw_headline(result, lang)
+    first_failure = verdict(result)["first_failure"]
     for index, test in enumerate(result.get("tests") or []):
-        with st.expander(f"{TEST_ICONS[test['status']]} {test['name']}", expanded=index == headline["first_failure"]):
+        with st.expander(f"{TEST_ICONS[test['status']]} {test['name']}", expanded=index == first_failure):
+            if st.button(t("exercises.run_one", lang), key=f"exercises.run_one.{index}", icon=":material/replay:"):
+                run_one_test(exercise, keys, test["name"], lang)
+                st.rerun()
             if test.get("message"):
                 st.code(test["message"], language=None)
             if test.get("output"):
@@ -161,18 +209,52 @@ def draw_result(result: dict, lang: str) -> None:
             st.code(test.get("test_code") or "", language="python")
 
 
-def draw_attempts(slug: str, lang: str) -> None:
-    """How often the profile ran this exercise and its best run."""
-    store, _error = shell.open_store()
-    if store is None:
-        return
-    try:
-        attempts = store.attempts.list(shell.profile(), slug)
-    except Exception:  # noqa: BLE001 - the count is a courtesy; the page works without it
-        return
-    best = best_attempt(attempts)
-    if best is not None:
-        st.caption(t("exercises.attempts", lang, count=len(attempts), best=best["passed"], total=best["total"]))
+def draw_scratch(exercise: Exercise, keys: Keys, lang: str) -> None:
+    """"Run with my input": a cell run after the solution in the same sandbox; its printed output and values."""
+    with st.expander(t("exercises.scratch", lang), expanded=keys.scratch_result in st.session_state):
+        st.caption(t("exercises.scratch_help", lang))
+        with st.container(key="exercises_scratch"):
+            cell = st.text_area(t("exercises.scratch", lang), key=keys.scratch, height=150,
+                                label_visibility="collapsed", placeholder="import torch\nx = torch.randn(4, 8)\n...")
+        if st.button(t("exercises.scratch_run", lang), key="exercises.scratch_run", icon=":material/play_arrow:"):
+            with st.spinner(t("exercises.running_cell", lang), show_time=True):
+                st.session_state[keys.scratch_result] = run(exercise.slug, st.session_state[keys.code],
+                                                            scratch=cell or "")
+        result = st.session_state.get(keys.scratch_result)
+        if result is not None:
+            draw_scratch_result(result, lang)
+
+
+def draw_scratch_result(result: dict, lang: str) -> None:
+    values = (result.get("scratch") or {}).get("values") or []
+    if result.get("output"):
+        st.caption(t("exercises.scratch_output", lang))
+        st.code(result["output"], language=None)
+    for value in values:
+        st.caption(t("exercises.scratch_value_line", lang, line=value["line"]))
+        st.code(value["value"], language=None)
+    if result["status"] != "pass":
+        st.error(f"{t('exercises.status_error', lang, verdict=result['verdict'])}\n\n```\n{result['message']}\n```",
+                 icon="🛑")
+    elif not values and not result.get("output"):
+        st.caption(t("exercises.scratch_nothing", lang))
+
+
+def draw_overview(statuses: dict[str, dict], lang: str) -> None:
+    """Every exercise the profile has run: solved ✓ or attempted, the best run, the number of runs."""
+    rows = status_rows(statuses, exercises(), lang)
+    if rows:
+        with st.expander(t("exercises.overview", lang, solved=sum(row["state"] == SOLVED for row in rows),
+                           total=len(exercises()))):
+            st.dataframe(pd.DataFrame(exercise_status_columns(rows, lang)), hide_index=True)
+
+
+def draw_attempts(status: dict | None, lang: str) -> None:
+    """The profile's standing on this exercise: solved or not, how often it ran the tests, its best run."""
+    if status is not None:
+        solved = t("exercises.solved_mark", lang) + " · " if status["state"] == SOLVED else ""
+        st.caption(solved + t("exercises.attempts", lang, count=status["attempts"], best=status["best_passed"],
+                              total=status["best_total"]))
 
 
 def draw_solution(exercise: Exercise, lang: str) -> None:
@@ -187,6 +269,8 @@ def main() -> None:
     lang = shell.lang()
     st.title(t("exercises.title", lang))
     st.caption(t("exercises.intro", lang))
+    st.html(MONOSPACE_CSS)
+    warm_up()
     exercise = select_exercise(lang)
     keys = Keys.of(exercise.slug)
     st.session_state.setdefault(keys.code, exercise.starter)
@@ -196,10 +280,13 @@ def main() -> None:
     submitted = draw_editor(keys, lang)
     if draw_buttons(exercise, keys, lang) or submitted:
         run_and_save(exercise, keys, lang)
+    draw_scratch(exercise, keys, lang)
     result = st.session_state.get(keys.result)
     if result is not None:
-        draw_result(result, lang)
-    draw_attempts(exercise.slug, lang)
+        draw_result(exercise, keys, result, lang)
+    statuses = profile_statuses()  # after the run, which may have saved an attempt
+    draw_attempts(statuses.get(exercise.slug), lang)
+    draw_overview(statuses, lang)
     if solution_revealed(result, st.session_state.get(keys.gave_up, False)):
         draw_solution(exercise, lang)
 

@@ -7,6 +7,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from questions.exercises import exercises
+from questions.exercises.status import exercise_status, status_rows
 from questions.store import ProgressFormatError, Store, StoreError
 from questions.store.anki import anki_csv, anki_file_name
 from questions.store.exchange import export_file_name, export_json, import_json
@@ -15,7 +17,7 @@ from questions.study.progress import calendar_grid, progress_summary
 from questions.study.progress_figures import RATING_COLOURS, bar_figure, calendar_figure, quiz_figure
 from questions.ui import shell
 from questions.ui.i18n import t
-from questions.ui.labels import rating_label, topic_label
+from questions.ui.labels import exercise_status_columns, rating_label, topic_label
 
 
 def draw_activity(summary: dict, today: date, lang: str) -> None:
@@ -74,15 +76,15 @@ def draw_weakest_and_quizzes(summary: dict, lang: str) -> None:
             st.caption(t("progress.quiz_empty", lang))
 
 
-def draw_exercises(summary: dict, lang: str) -> None:
+def draw_exercises(store: Store, profile: str, lang: str) -> None:
+    """Each attempted exercise: solved ✓ or attempted, the best run's score, the number of runs."""
     st.subheader(t("progress.exercises", lang))
-    rates = summary["exercise_pass_rates"]
-    if rates:
-        st.plotly_chart(bar_figure(list(rates), [entry["pass_rate"] for entry in rates.values()],
-                                   t("progress.pass_rate", lang), y_range=[0, 1], percent=True),
-                        key="chart_exercises")
-    else:
+    with shell.store_errors():
+        rows = status_rows(exercise_status(store.attempts.list(profile)), exercises(), lang)
+    if not rows:
         st.caption(t("progress.exercises_empty", lang))
+        return
+    st.dataframe(pd.DataFrame(exercise_status_columns(rows, lang)), hide_index=True, key="table_exercises")
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -142,7 +144,7 @@ def main() -> None:
     draw_activity(summary, now.astimezone(zone).date(), lang)
     draw_recall(summary, lang)
     draw_weakest_and_quizzes(summary, lang)
-    draw_exercises(summary, lang)
+    draw_exercises(store, profile, lang)
     st.divider()
     st.subheader(t("progress.data", lang))
     draw_downloads(store, profile, lang)

@@ -72,3 +72,12 @@ def format_elapsed(seconds: float) -> str:
 def format_taken_at(stored: str) -> str:
     """A stored UTC ISO time as the histories show it: "2026-03-01 12:00" (UTC)."""
     return read_time(stored).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+def exercise_status_columns(rows: list[dict], language: str) -> dict[str, list]:
+    """The exercises' status table (rows of `questions.exercises.status.status_rows`) as columns, headers and states
+    in `language`."""
+    return {t("progress.exercise_title", language): [row["title"] for row in rows],
+            t("progress.exercise_state", language): [t(f"progress.exercise_{row['state']}", language) for row in rows],
+            t("progress.exercise_best", language): [row["best"] for row in rows],
+            t("progress.exercise_attempts", language): [row["attempts"] for row in rows]}

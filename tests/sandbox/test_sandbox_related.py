@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from questions.bank.loader import load_bank
 from questions.bank.schema import LocalText, Question
-from sandbox.related import SANDBOX_TAGS, question_title, related_questions
+from questions.bank.titles import question_title
+from sandbox.related import SANDBOX_TAGS, related_questions
 from tests.helpers.bank import open_question, write_bank
 
 

@@ -1,6 +1,8 @@
-"""pytest plugin loaded inside the sandbox: writes one JSON line per event to $MOE_LAB_REPORT for the runner."""
+"""pytest plugin loaded inside the sandbox: writes one JSON line per event to $MOE_LAB_REPORT for the runner, and
+puts a failed tensor comparison in plain words (expected vs actual shape, dtype and first differing entries)."""
 import json
 import os
+import sys
 
 import pytest
 
@@ -56,6 +58,64 @@ def pytest_runtest_logstart(nodeid, location):
         _reporter.write(event="start", nodeid=nodeid)
 
 
+def _compared_values(excinfo):
+    """(actual, expected) of the innermost torch.testing.assert_close in the failure's traceback, else None."""
+    found, tb = None, excinfo.tb
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_name == "assert_close" and "testing" in code.co_filename:
+            found = (tb.tb_frame.f_locals.get("actual"), tb.tb_frame.f_locals.get("expected"))
+        tb = tb.tb_next
+    return found
+
+
+def _entry(tensor, index) -> str:
+    return repr(tensor[index].item())
+
+
+def describe_tensor_mismatch(actual, expected, limit: int = 5) -> str | None:
+    """Plain words for two tensors (or equal-length sequences of tensors) that differ; None for other values."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return None
+    if isinstance(expected, (list, tuple)) and isinstance(actual, (list, tuple)) and len(actual) == len(expected):
+        for position, (one, other) in enumerate(zip(actual, expected)):
+            text = describe_tensor_mismatch(one, other, limit)
+            if text:
+                return f"Item {position} of your result:\n{text}"
+        return None
+    if not isinstance(expected, torch.Tensor):
+        return None
+    lines = [f"expected: a tensor of shape {list(expected.shape)}, dtype {expected.dtype}"]
+    if not isinstance(actual, torch.Tensor):
+        return "\n".join(lines + [f"actual:   {type(actual).__name__} {actual!r:.200}"])
+    lines.append(f"actual:   a tensor of shape {list(actual.shape)}, dtype {actual.dtype}")
+    if actual.shape != expected.shape:
+        return "\n".join(lines + ["The shapes differ."])
+    if actual.dtype != expected.dtype:
+        lines.append("The dtypes differ.")
+    same = torch.isclose(actual.detach().cpu().double(), expected.detach().cpu().double(), rtol=1.3e-6, atol=1e-5,
+                         equal_nan=True)
+    wrong = (~same).nonzero().tolist()
+    if wrong:
+        lines.append(f"{len(wrong)} of {same.numel()} entries differ; the first:")
+        lines += [f"  at {tuple(index)}: expected {_entry(expected, tuple(index))}, got {_entry(actual, tuple(index))}"
+                  for index in wrong[:limit]]
+    return "\n".join(lines)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if call.excinfo is not None and report.failed:
+        try:
+            values = _compared_values(call.excinfo)
+            report.plain_words = describe_tensor_mismatch(*values) if values else None
+        except Exception:  # noqa: BLE001 - the plain words are a courtesy; pytest's message stays
+            report.plain_words = None
+
+
 def pytest_runtest_logreport(report):
     if not _reporter:
         return
@@ -66,6 +126,9 @@ def pytest_runtest_logreport(report):
             message = str(report.longreprtext)
             if len(message) > _MAX_MESSAGE:  # keep the end: the assertion and the line that failed
                 message = "...\n" + message[-_MAX_MESSAGE:]
+            plain = getattr(report, "plain_words", None)
+            if plain:
+                message = f"{plain}\n\n{message}"
         _reporter.write(event="result", nodeid=report.nodeid, when=report.when, outcome=report.outcome,
                         message=message, output=output[:_MAX_OUTPUT] + ("..." if len(output) > _MAX_OUTPUT else ""))
 

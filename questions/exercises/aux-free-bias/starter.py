@@ -2,6 +2,10 @@
 import torch
 
 
-def update_expert_bias(bias: torch.Tensor, tokens_per_expert: torch.Tensor, rate: float) -> torch.Tensor:
-    """New bias = bias + rate * sign(mean(c) - c). Does not modify `bias`; keeps its dtype."""
+def update_expert_bias(bias: torch.Tensor, tokens_per_expert: torch.Tensor,
+                       rate: float) -> torch.Tensor:
+    """New bias = bias + rate * sign(mean(c) - c).
+
+    Does not modify `bias`; keeps its dtype.
+    """
     raise NotImplementedError

@@ -2,8 +2,10 @@
 import torch
 
 
-def expert_choice_routing(scores: torch.Tensor, capacity: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """scores [T, E] -> (gates [E, C], token_indices [E, C] long), each expert's top-C tokens, highest first.
+def expert_choice_routing(scores: torch.Tensor,
+                          capacity: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """scores [T, E] -> (gates [E, C], token_indices [E, C] long):
+    each expert's top-C tokens, highest first.
 
     Raises ValueError unless 1 <= capacity <= T.
     """

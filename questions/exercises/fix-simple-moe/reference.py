@@ -1,4 +1,4 @@
-"""Reference for fix-simple-moe: the seed's module structure, routed and combined with moe_core."""
+"""Reference for fix-simple-moe: the original module structure, routed and combined with moe_core."""
 import torch
 import torch.nn as nn
 

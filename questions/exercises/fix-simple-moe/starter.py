@@ -1,4 +1,4 @@
-"""Seed 001 Q24 SimpleMoE, verbatim. It runs, but it has bugs: fix them so that the tests pass."""
+"""A widely shared SimpleMoE, verbatim. It runs, but it has bugs: fix them."""
 import torch
 import torch.nn as nn
 

@@ -1,4 +1,4 @@
-"""Tests for the fixed SimpleMoE (seed 001 Q24)."""
+"""Tests for the fixed SimpleMoE."""
 import torch
 
 from solution import SimpleMoE

@@ -1,9 +1,11 @@
 """What the Exercises page shows, without a browser: titles, the exercise a link opens, verdicts, attempts, the
 moment the reference is revealed."""
 from questions.exercises import exercises, get_exercise
-from questions.exercises.view import (best_attempt, exercise_titles, next_hint_count, record_attempt, slug_to_open,
-                                      solution_revealed, verdict)
+from questions.exercises.view import (best_attempt, exercise_titles, merge_single_test, next_hint_count,
+                                      record_attempt, related_question_titles, slug_to_open, solution_revealed,
+                                      verdict)
 from questions.store import Store
+from tests.helpers.bank import as_questions, open_question
 
 
 def _test(name, status):
@@ -60,3 +62,26 @@ def test_the_reference_is_revealed_after_a_pass_or_giving_up():
     assert solution_revealed(PASSED, gave_up=False)
     assert not solution_revealed(FAILED, gave_up=False) and not solution_revealed(None, gave_up=False)
     assert solution_revealed(None, gave_up=True)
+
+
+def test_one_test_run_again_replaces_its_entry_in_the_last_full_run():
+    single = {"status": "pass", "verdict": "pass", "message": None, "run_id": "r2", "tests": [_test("test_b", "pass")]}
+    merged = merge_single_test(FAILED, single)
+    assert [(test["name"], test["status"]) for test in merged["tests"]] == [
+        ("test_a", "pass"), ("test_b", "pass"), ("test_c", "error")]
+    assert (merged["status"], merged["rerun"], merged["run_id"]) == ("fail", "test_b", "r2")
+    now_passing = merge_single_test(merged, {**single, "tests": [_test("test_c", "pass")]})
+    assert now_passing["status"] == "pass" and verdict(now_passing)["passed"] == 3
+    assert merge_single_test(None, single) is single  # nothing to merge into
+    assert merge_single_test(FAILED, SYNTAX) is SYNTAX  # an error before the tests replaces the result
+
+
+def test_related_questions_show_their_titles():
+    exercise = get_exercise("topk-router")
+    bank = as_questions([open_question("routing-topk-softmax", en="**Why** renormalise top-k?\n\nMore.",
+                                       zh="为什么要重新归一化？", exercises=["topk-router"])])
+    titles = dict(related_question_titles(exercise, bank, "en"))
+    assert titles["routing-topk-softmax"] == "Why renormalise top-k?"
+    missing = [qid for qid in exercise.related_questions if qid != "routing-topk-softmax"]
+    assert all(titles[qid] == qid for qid in missing), "a question the bank lacks shows its id"
+    assert dict(related_question_titles(exercise, bank, "zh"))["routing-topk-softmax"] == "为什么要重新归一化？"

@@ -50,3 +50,13 @@ def test_unknown_slug_and_missing_file(tmp_path, capsys):
     assert main(["show", "no-such-exercise"]) == 2
     assert "unknown exercise" in capsys.readouterr().err
     assert main(["check", "z-loss", str(tmp_path / "missing.py")]) == 2
+
+
+def test_check_one_test(tmp_path, capsys):
+    assert main(["start", "expert-groups", str(tmp_path)]) == 0
+    capsys.readouterr()
+    assert main(["check", "expert-groups", str(tmp_path / "solution.py"), "--test", "test_even_split"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  test_even_split" in out and "FAIL: 0/1 tests passed" in out
+    assert main(["check", "expert-groups", str(tmp_path / "solution.py"), "--test", "test_nope"]) == 2
+    assert "test ('test_nope') must be one of" in capsys.readouterr().err

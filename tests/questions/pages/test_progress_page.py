@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from fsrs import Rating
 
+from questions.exercises import get_exercise
 from questions.store import Store
 from questions.store.exchange import export_profile
 from questions.study.clock import now_utc
@@ -27,8 +28,11 @@ def test_every_chart_is_drawn_from_the_profiles_data(make_app, db_path):
     run_ok(at)
     assert at.title[0].value == t("progress.title", "zh")
     assert at.caption[0].value == t("progress.summary", "zh", reviews=1, today=1, cards=1, due=0)
-    assert len(at.get("plotly_chart")) == 6  # calendar, forecast, retention, buttons, quiz scores, exercise pass rates
-    assert len(at.dataframe) == 1 and at.dataframe[0].value.iloc[0, 0] == t("app.topic.routing", "zh")
+    assert len(at.get("plotly_chart")) == 5  # calendar, forecast, retention, buttons, quiz scores
+    assert len(at.dataframe) == 2 and at.dataframe[0].value.iloc[0, 0] == t("app.topic.routing", "zh")
+    exercises_table = at.dataframe[1].value  # z-loss: attempted, best 2 of 6 tests, one run
+    assert exercises_table.iloc[0].tolist() == [get_exercise("z-loss").title["zh"], t("progress.exercise_attempted", "zh"),
+                                                "2/6", 1]
 
 
 def test_an_empty_profile_says_so_and_still_draws_the_calendar(make_app):
