@@ -1,7 +1,7 @@
 """Progress statistics (pure functions over Store data and the bank).
 
 The Progress page draws these with Plotly. Statistics take plain Store results (`reviews.logs`, `reviews.cards`,
-`quizzes.results`, `attempts.list`) so tests and benchmarks call them without a database; `progress_summary` gathers
+`quizzes.results`) so tests and benchmarks call them without a database; `progress_summary` gathers
 them all.
 Questions are the bank's `Question`s.
 """
@@ -128,24 +128,6 @@ def quiz_score_history(quiz_results: Iterable[dict]) -> list[dict]:
     return sorted(history, key=lambda row: row["taken_at"])
 
 
-def exercise_pass_rates(attempts: Iterable[dict]) -> dict[str, dict]:
-    """Per exercise slug: attempts, passes (status "pass"), pass_rate (passes / attempts), best (most tests passed,
-    as passed/total), solved (any pass). Slugs sorted."""
-    stats: dict[str, dict] = {}
-    for attempt in attempts:
-        entry = stats.setdefault(
-            attempt["slug"], {"attempts": 0, "passes": 0, "best_passed": 0, "best_total": 0}
-        )
-        entry["attempts"] += 1
-        entry["passes"] += attempt["status"] == "pass"
-        if (attempt["passed"], attempt["total"]) > (entry["best_passed"], entry["best_total"]):
-            entry["best_passed"], entry["best_total"] = attempt["passed"], attempt["total"]
-    return {
-        slug: {**entry, "pass_rate": entry["passes"] / entry["attempts"], "solved": entry["passes"] > 0}
-        for slug, entry in sorted(stats.items())
-    }
-
-
 def progress_summary(
     store: Store, profile: str, questions: list[Question], now: datetime, tz: tzinfo = timezone.utc
 ) -> dict:
@@ -168,7 +150,6 @@ def progress_summary(
         "answer_buttons": answer_button_counts(logs),
         "weakest_topics": _weakest(retention),
         "quiz_history": quiz_score_history(store.quizzes.results(profile)),
-        "exercise_pass_rates": exercise_pass_rates(store.attempts.list(profile)),
     }
 
 
@@ -197,7 +178,6 @@ __all__ = [
     "answer_button_counts",
     "calendar_grid",
     "due_forecast",
-    "exercise_pass_rates",
     "progress_summary",
     "quiz_score_history",
     "retention_by_topic",

@@ -11,7 +11,6 @@ from questions.study.progress import (
     answer_button_counts,
     calendar_grid,
     due_forecast,
-    exercise_pass_rates,
     progress_summary,
     quiz_score_history,
     retention_by_topic,
@@ -86,18 +85,10 @@ def test_due_forecast_buckets_next_30_days():
         due_forecast(cards, NOW, days=0)
 
 
-def test_quiz_history_and_exercise_pass_rates():
+def test_quiz_history_is_oldest_first_in_percent():
     quizzes = [{"taken_at": "2026-03-02T00:00:00+00:00", "topic": None, "score": 0, "total": 0},
                {"taken_at": "2026-03-01T00:00:00+00:00", "topic": "routing", "score": 3, "total": 4}]
     assert [(row["topic"], row["percent"]) for row in quiz_score_history(quizzes)] == [("routing", 75.0), (None, 0.0)]
-    attempts = [{"slug": "z-loss", "status": "fail", "passed": 1, "total": 3},
-                {"slug": "z-loss", "status": "pass", "passed": 3, "total": 3},
-                {"slug": "topk-router", "status": "error", "passed": 0, "total": 0}]
-    rates = exercise_pass_rates(attempts)
-    assert list(rates) == ["topk-router", "z-loss"]
-    assert rates["z-loss"] == {"attempts": 2, "passes": 1, "best_passed": 3, "best_total": 3, "pass_rate": 0.5,
-                               "solved": True}
-    assert rates["topk-router"]["solved"] is False and rates["topk-router"]["pass_rate"] == 0.0
 
 
 def test_progress_summary_reads_one_profile(tmp_path):
@@ -118,7 +109,6 @@ def test_progress_summary_reads_one_profile(tmp_path):
     assert summary["answer_buttons"] == {1: 1, 2: 2, 3: 1, 4: 0}
     assert len(summary["forecast"]) == 30
     assert summary["quiz_history"][0]["percent"] == 100.0
-    assert summary["exercise_pass_rates"]["z-loss"]["solved"] is True
 
 
 def test_calendar_grid_is_weeks_by_weekdays_ending_today():
