@@ -9,10 +9,12 @@ import streamlit as st
 
 from questions.exercises import (LIMITS_ONLY_WARNING, Exercise, default_isolation, exercises, get_exercise, run,
                                  warm_up)
-from questions.exercises.catalog import reference_sources
+from questions.exercises.catalog import reference_sources, related_question_ids
 from questions.exercises.status import SOLVED, exercise_status, status_rows
 from questions.exercises.view import (TEST_ICONS, exercise_titles, merge_single_test, next_hint_count, record_attempt,
                                       related_question_titles, slug_to_open, solution_revealed, stars, verdict)
+from questions.study.clock import now_utc
+from questions.study.misses import send_to_review
 from questions.ui import shell
 from questions.ui.i18n import t
 from questions.ui.labels import exercise_status_columns
@@ -145,6 +147,10 @@ def draw_buttons(exercise: Exercise, keys: Keys, lang: str) -> bool:
         st.session_state[keys.hints] = shown = next_hint_count(shown, total)
     if col_give_up.button(t("exercises.give_up", lang), key="exercises.give_up", width="stretch"):
         st.session_state[keys.gave_up] = True
+        store, _error = shell.open_store()
+        if store is not None:
+            with shell.store_errors():
+                send_related_to_review(store, exercise, lang)
     for number in range(shown):
         st.info(f"**{t('exercises.hint_label', lang, number=number + 1)}:** {exercise.hint(number, lang)}")
     return run_clicked
@@ -163,8 +169,18 @@ def run_and_save(exercise: Exercise, keys: Keys, lang: str) -> None:
     try:
         record_attempt(store, shell.profile(), exercise.slug, result, code)
         st.toast(t("exercises.saved", lang, profile=shell.profile()))
+        if result.get("status") != "pass":
+            send_related_to_review(store, exercise, lang)
     except Exception as exc:  # noqa: BLE001 - a failing save must not hide the test results
         st.warning(t("exercises.not_saved", lang, error=exc))
+
+
+def send_related_to_review(store, exercise: Exercise, lang: str) -> None:
+    """A failed or abandoned attempt brings the exercise's related questions back into review (once)."""
+    related = related_question_ids(exercise, shell.bank())
+    sent = send_to_review(store, shell.profile(), related, "exercise", now_utc())
+    if sent:
+        st.toast(t("exercises.sent_to_review", lang, count=len(sent)))
 
 
 def run_one_test(exercise: Exercise, keys: Keys, name: str, lang: str) -> None:

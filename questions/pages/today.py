@@ -6,13 +6,16 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
+from questions.exercises import get_exercise
+from questions.exercises.path import next_exercise
+from questions.exercises.status import SOLVED, exercise_status
 from questions.store import StoreError
 from questions.study.clock import now_utc
 from questions.study.plan import PlanSettings, TodayPlan, plan_for
 from questions.ui import shell
 from questions.ui.i18n import t
 from questions.ui.labels import topic_label
-from questions.ui.routes import PRACTICE
+from questions.ui.routes import EXERCISE_PARAM, EXERCISES, PRACTICE
 
 SETTING_KEYS = ("today_date", "today_minutes", "today_new", "today_reviews")
 PRACTICE_FILTER_KEYS = ("practice_topics", "practice_tags", "practice_difficulty", "practice_search")
@@ -89,6 +92,18 @@ def draw_counts(plan: TodayPlan, lang: str) -> None:
         st.success(t("today.all_done", lang), icon="✅")
 
 
+def draw_next_exercise(attempts: list[dict], lang: str) -> None:
+    """The next exercise on the path (the first not yet solved), with the topic it drills."""
+    solved = {slug for slug, status in exercise_status(attempts).items() if status["state"] == SOLVED}
+    step = next_exercise(solved)
+    if step is None:
+        st.caption(t("today.exercises_all_solved", lang))
+        return
+    title = get_exercise(step.slug).title[lang]
+    st.page_link(EXERCISES.path, label=t("today.next_exercise", lang, title=title, topic=topic_label(step.topic, lang)),
+                 query_params={EXERCISE_PARAM: step.slug}, icon=":material/code:")
+
+
 def draw_coverage(plan: TodayPlan, lang: str) -> None:
     st.subheader(t("today.coverage", lang))
     rows = [{t("today.col_topic", lang): topic_label(row["topic"], lang),
@@ -111,7 +126,8 @@ def main() -> None:
         draw_settings(store, lang)
         plan = plan_for(store, shell.profile(), questions, now_utc(), shell.browser_zone())
     draw_counts(plan, lang)
-    # The next exercise to try goes here once the exercises package offers it (questions.exercises.path).
+    with shell.store_errors():
+        draw_next_exercise(store.attempts.list(shell.profile()), lang)
     draw_coverage(plan, lang)
     with st.expander(t("today.fuzz_title", lang), icon=":material/shuffle:"):
         st.markdown(t("today.fuzz_body", lang))

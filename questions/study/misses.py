@@ -63,14 +63,3 @@ def open_quiz_misses(results: Sequence[Mapping], by_id: Mapping[str, Question]) 
                 latest.pop(qid, None)  # re-insert: dict order becomes the order of the latest attempt
                 latest[qid] = choice_is_correct(by_id[qid].correct_option_indices(), result["answers"].get(qid, []))
     return [qid for qid, right in reversed(latest.items()) if not right]
-
-
-def exercise_questions(questions: Iterable[Question], slug: str) -> list[str]:
-    """The bank questions that link the exercise `slug` (what a failed or abandoned attempt sends back)."""
-    return [question.id for question in questions if slug in question.exercises]
-
-
-def exercise_missed(store: Store, profile: str, questions: Iterable[Question], slug: str,
-                    now: datetime) -> list[str]:
-    """A failed or abandoned attempt at exercise `slug`: send its related questions to review (source "exercise")."""
-    return send_to_review(store, profile, exercise_questions(questions, slug), "exercise", now)

@@ -137,3 +137,12 @@ def test_the_url_opens_an_exercise_and_follows_the_selection():
     run_ok(at.selectbox(key="exercises.slug").set_value("expert-groups"))
     assert at.query_params["exercise"] == "expert-groups"
     assert at.text_area[0].value == get_exercise("expert-groups").starter
+
+
+def test_giving_up_sends_the_related_questions_back_into_review_once(make_app, db_path):
+    at = _page(make_app, "topk-router")
+    run_ok(at.button(key="exercises.give_up").click())
+    run_ok(at.button(key="exercises.give_up").click())  # twice: still one review
+    logs = Store(db_path).reviews.logs("tester")
+    assert [(log["question_id"], log["source"], log["rating"]) for log in logs] == [
+        ("routing-topk-softmax", "exercise", 1)]

@@ -86,3 +86,18 @@ def test_start_clears_practice_filters_that_would_hide_the_plan(make_app):
     run_ok(at.button(key="today_start").click())
     assert at.text_input(key="practice_search").value == ""
     assert any(box.key.startswith("practice_answer_") for box in at.text_area)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_today_suggests_the_next_unsolved_exercise_on_the_path(make_app, db_path, lang):
+    from questions.exercises import get_exercise
+    from questions.exercises.path import PATH
+
+    first, second = PATH[0].slug, PATH[1].slug
+    at = run_ok(make_app(lang=lang))
+    links = {link.proto.query_string: link.proto.label for link in at.get("page_link")}
+    assert get_exercise(first).title[lang] in links[f"exercise={first}"]
+    Store(db_path).attempts.record("default", first, "pass", 3, 3, "code")
+    at = run_ok(at)
+    links = {link.proto.query_string: link.proto.label for link in at.get("page_link")}
+    assert f"exercise={first}" not in links and get_exercise(second).title[lang] in links[f"exercise={second}"]

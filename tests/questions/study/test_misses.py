@@ -9,7 +9,7 @@ from fsrs import Rating, State
 
 from questions.store import Store
 from questions.study.misses import (
-    awaiting_review, exercise_missed, exercise_questions, open_quiz_misses, quiz_misses, send_to_review)
+    awaiting_review, open_quiz_misses, quiz_misses, send_to_review)
 from questions.study.scheduler import preview
 from tests.helpers.bank import FIXTURE_BANK, as_questions
 
@@ -59,12 +59,3 @@ def test_quiz_misses_and_the_misses_still_open():
     ]
     # routing-switch-k was fixed in the second quiz; the newest miss comes first; unknown ids are left out.
     assert open_quiz_misses(results, BY_ID) == ["capacity-overflow", "capacity-formula"]
-
-
-def test_a_failed_exercise_sends_the_questions_that_link_it(tmp_path):
-    store = Store(tmp_path / "p.sqlite3")
-    assert exercise_questions(QUESTIONS, "topk-router") == ["routing-topk-softmax"]
-    assert exercise_missed(store, "ann", QUESTIONS, "topk-router", NOW) == ["routing-topk-softmax"]
-    assert exercise_missed(store, "ann", QUESTIONS, "no-such-exercise", NOW) == []
-    assert [(log["question_id"], log["source"]) for log in store.reviews.logs("ann")] == [
-        ("routing-topk-softmax", "exercise")]
