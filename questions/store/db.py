@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from .repositories import Attempts, Bookmarks, Mocks, Notes, Profiles, Quizzes, Reviews
+from .repositories import Attempts, Bookmarks, Experiments, Mocks, Notes, Profiles, Quizzes, Reviews
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
 DB_ENV_VAR = "MOE_LAB_DB"
@@ -80,6 +80,7 @@ class Store:
         self.quizzes = Quizzes(self)
         self.mocks = Mocks(self)
         self.attempts = Attempts(self)
+        self.experiments = Experiments(self)
 
     # ---------------------------------------------------------------- opening, checks, migrations
     def _open_checked(self) -> None:

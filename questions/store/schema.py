@@ -3,6 +3,7 @@
 # Ordered migrations: MIGRATIONS[i] takes the schema from version i to version i + 1.
 # v1 (first release): profiles, cards, review_log without `source`, quizzes, mock interviews, exercise attempts.
 # v2: review_log.source (practice | mock; old rows are practice), bookmarks and notes tables.
+# experiments: the sandbox's guided experiments a profile opened and passed (one row per profile and experiment).
 _MIGRATION_V1 = """
 CREATE TABLE profiles (
     id INTEGER PRIMARY KEY,
@@ -84,5 +85,15 @@ CREATE TABLE notes (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_MIGRATION_V1, _MIGRATION_V2)
+_MIGRATION_EXPERIMENTS = """
+CREATE TABLE experiment_progress (
+    profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+    experiment_id TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    passed_at TEXT,
+    PRIMARY KEY (profile_id, experiment_id)
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_MIGRATION_V1, _MIGRATION_V2, _MIGRATION_EXPERIMENTS)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -2,14 +2,7 @@
 Chinese text drawn with real glyphs)."""
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -17,13 +10,8 @@ from questions.languages import LANGUAGE_NAMES
 from questions.store import Store
 from questions.ui.i18n import t
 from questions.ui.routes import PAGES
-from tests.helpers.bank import write_bank
-from tests.helpers.paths import ROOT
+from tests.helpers.server import CHROMIUM, READY, ServerError, chromium, streamlit_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
-STARTUP_SECONDS = 90
 STEP_MS = 30_000
 CJK_FIRST = 0x2E80  # the CJK blocks (radicals, punctuation, ideographs) start here
 
@@ -31,58 +19,20 @@ pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed; .ci/run installs it")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
     """A `streamlit run app.py` subprocess on a free port, with its own bank and database; always terminated."""
-    bank = write_bank(tmp_path / "bank")
-    db_path = tmp_path / "progress.sqlite3"
-    port = _free_port()
-    env = {**os.environ, "MOE_LAB_DB": str(db_path), "MOE_LAB_BANK": str(bank)}
-    log_path = tmp_path / "streamlit.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"streamlit exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit not healthy after {STARTUP_SECONDS} s:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.3)
-        yield {"url": f"http://127.0.0.1:{port}", "db": db_path}
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        with streamlit_server(tmp_path) as running:
+            yield running
+    except ServerError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture
 def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def open_app(page, url: str) -> None:
@@ -187,3 +137,28 @@ def test_chinese_labels_are_drawn_with_real_glyphs(server, browser):
                             if glyph in (drawn["blank"], drawn["tofu"]))
     assert not empty_or_tofu, f"drawn as nothing or as tofu boxes: {empty_or_tofu}; install a CJK font (fonts-noto-cjk)"
     assert len(set(glyphs.values())) == len(text), "distinct Chinese characters were drawn alike (tofu boxes)"
+
+
+def test_sandbox_live_training_plays_pauses_and_resets(server, browser):
+    """The Train tab in Chinese: Play streams the curves, Pause holds the step, Play goes on to the end, Reset."""
+    from playwright.sync_api import expect
+
+    def status(step: int):
+        return page.get_by_text(t("sandbox.live.status", "zh", step=step, total=500, methods=3), exact=True)
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 1200})
+    open_app(page, server["url"] + "/sandbox?lang=zh&sb.steps=500")  # 3 methods x 500 steps: time to pause
+    page.get_by_role("tab", name=t("sandbox.section.train", "zh")).click()
+    expect(status(0)).to_be_visible(timeout=STEP_MS)
+    page.get_by_role("button", name=t("sandbox.live.play", "zh")).click()
+    page.get_by_text(re.compile(r"^第 ([1-9]\d*) / 500 步")).first.wait_for(timeout=STEP_MS)  # the curves grow
+    page.get_by_role("button", name=t("sandbox.live.pause", "zh")).click(force=True)  # redrawn as it plays
+    expect(page.get_by_role("button", name=t("sandbox.live.play", "zh"))).to_be_visible(timeout=STEP_MS)
+    page.wait_for_selector(READY, timeout=STEP_MS)
+    held = page.get_by_text(re.compile(r"^第 \d+ / 500 步")).inner_text()
+    page.wait_for_timeout(1500)
+    assert page.get_by_text(re.compile(r"^第 \d+ / 500 步")).inner_text() == held, "nothing trains while paused"
+    page.get_by_role("button", name=t("sandbox.live.play", "zh")).click()
+    expect(status(500)).to_be_visible(timeout=300_000)
+    expect(page.get_by_role("button", name=t("sandbox.live.play", "zh"))).to_be_disabled(timeout=STEP_MS)
+    page.get_by_role("button", name=t("sandbox.live.reset", "zh")).click()
+    expect(status(0)).to_be_visible(timeout=STEP_MS)
