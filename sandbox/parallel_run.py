@@ -189,6 +189,18 @@ def _rank_error(paths: tuple[Path, Path]) -> str:
 MAX_WORLD_SIZE = 8  # local processes; each imports torch (~0.3 GB)
 
 
+def local_rank_limit() -> int:
+    """How many ranks a local run starts at most: one per usable CPU core, 2 to MAX_WORLD_SIZE."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
+    return max(2, min(MAX_WORLD_SIZE, cores))
+
+
+def world_size_for(ep_size: int, limit: int | None = None) -> int:
+    """The processes of a local run of a layer split over `ep_size` ranks: ep_size, capped at the machine's limit."""
+    check_int("ep_size", ep_size, 1)
+    return min(ep_size, local_rank_limit() if limit is None else limit)
+
+
 @dataclass
 class EPRunResult:
     """Per-rank traffic and the check against the single-process layer of one multi-process run (plain numbers)."""

@@ -19,9 +19,9 @@ PRESETS: dict[str, Preset] = {preset.id: preset for preset in (
             "zh": "Switch Transformer：top-1 路由，容量因子 1.25；溢出的 token 经残差连接跳过该层。"},
            dict(router="switch", top_k=1, capacity_factor=1.25, num_experts=8, ep_size=4)),
     Preset("gshard-top2",
-           {"en": "GShard: top-2 with capacity 2T/E per expert (capacity factor 1.0 in our ceil(cf*k*T/E)); GShard's "
+           {"en": "GShard: top-2 with capacity 2T/E per expert (capacity factor 1.0 in our ceil(cf·k·T/E)); GShard's "
                   "random second expert is not in moe_core, so the second expert here is the deterministic top-2.",
-            "zh": "GShard：top-2，每个专家容量 2T/E（即本项目 ceil(cf*k*T/E) 中的容量因子 1.0）；moe_core 未实现 GShard "
+            "zh": "GShard：top-2，每个专家容量 2T/E（即本项目 ceil(cf·k·T/E) 中的容量因子 1.0）；moe_core 未实现 GShard "
                   "的随机第二专家，这里第二专家是确定性的 top-2。"},
            dict(router="topk_softmax", top_k=2, capacity_factor=1.0, num_experts=32, ep_size=8)),
     Preset("mixtral-8x7b",

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
-from moe_core import ROUTERS
+from moe_core import DROP_POLICIES, ROUTERS
 
 from .presets import PRESETS, Preset
-from .simulate import simulate
-from .train import train
+from .simulate import SKEWS, simulate
+from .train import BALANCE_METHODS, train
 
 
 def keyword_defaults(function, names=None, skip=()) -> dict:
@@ -53,9 +53,10 @@ TOKEN_CHOICES = [256, 1024, 4096, 16384]
 ROUTER_NAMES = sorted(ROUTERS)
 STEP_CHOICES = [50, 100, 200, 300, 500]
 AUX_COEF_CHOICES = [1e-3, 1e-2, 1e-1, 1.0]
-EP_WORLD_SIZES = [2, 3, 4]           # local processes of the expert-parallel run
 EP_TOKENS = [64, 128, 256, 512]      # tokens per rank
 EP_TOKENS_DEFAULT = 128
+EP_RAN_PARAM = "sb.ep_ran"  # in the URL once the expert-parallel run has results: opening the link runs it again
+STEP_BUTTON_STEPS = 10      # live training: steps of each method per click on Step
 
 
 def widget_values(settings: Mapping, train: Mapping) -> dict:
@@ -129,9 +130,72 @@ def train_settings_from_state(state: Mapping, seed: int) -> tuple[list[str], dic
     return balances, kwargs
 
 
-def train_key(balances: Iterable[str], kwargs: Mapping) -> str:
-    """Identifies a training request: stored curves under another key are from earlier settings."""
-    return repr((sorted(balances), sorted(kwargs.items())))
+# Widgets whose options are shown translated. A widget bound to the URL would write the translated label there (a
+# link would not open in the other language), so the page writes and reads these by option name itself.
+OPTION_KEYS = {"sb.router": ROUTER_NAMES, "sb.b.router": ROUTER_NAMES, "sb.drop": list(DROP_POLICIES),
+               "sb.b.drop": list(DROP_POLICIES), "sb.skew": list(SKEWS), "sb.balances": list(BALANCE_METHODS)}
+MULTI_OPTION_KEYS = {"sb.balances"}  # a list of names: ?sb.balances=none&sb.balances=aux ("" for none chosen)
+
+
+def options_from_url(get_all: Callable[[str], list[str]]) -> dict:
+    """{widget key: value} of the option widgets the URL names (get_all(key) -> its values); unknown names are
+    ignored, as a bound widget ignores them."""
+    values = {}
+    for key, options in OPTION_KEYS.items():
+        given = get_all(key)
+        if key in MULTI_OPTION_KEYS:
+            if given:
+                values[key] = [name for name in given if name in options]
+        elif given and given[-1] in options:
+            values[key] = given[-1]
+    return values
+
+
+def option_params(state: Mapping) -> dict[str, list[str] | None]:
+    """{widget key: its URL values} of the option widgets that have state; None where the value is the default
+    (the parameter leaves the URL, as a bound widget's does)."""
+    params = {}
+    for key in OPTION_KEYS:
+        if key in state:
+            value = state[key]
+            if value == default(key):
+                params[key] = None
+            else:
+                params[key] = (list(value) or [""]) if key in MULTI_OPTION_KEYS else [value]
+    return params
+
+
+def b_copy_of_a(state: Mapping, skip: Iterable[str] = ()) -> dict:
+    """Setting B's widget values copied from setting A's (A's value, or its default where A's widget has no state),
+    except the B keys in `skip` (those the URL already gives): B starts as A and the user changes what differs."""
+    skip = set(skip)
+    keys = [*B_KEYS, B_PREFIX + "dropless"]
+    return {key: state.get(a_key, DEFAULTS[a_key]) for key in keys if key not in skip
+            for a_key in [key.replace(B_PREFIX, "sb.")]}
+
+
+def preset_changes(state: Mapping, preset_id: str | None) -> list[str]:
+    """The widget keys whose value differs from what the preset set (widgets without state are not drawn and do not
+    count); [] when nothing changed or no preset is picked."""
+    if preset_id not in PRESETS:
+        return []
+    return [key for key, value in preset_values(preset_id).items() if key in state and state[key] != value]
+
+
+# Why a control does nothing in the current setting: setting name -> the reason's text key (sandbox.disabled.<key>).
+GROUP_SETTINGS = ("num_groups", "topk_groups", "routed_scaling_factor")
+
+
+def disabled_reasons(router: str, dropless: bool) -> dict[str, str]:
+    """{setting: reason key} of the layer settings that have no effect with this router and capacity mode."""
+    reasons = {}
+    if dropless:
+        reasons.update(capacity_factor="dropless", drop_policy="dropless")
+    elif router == "expert_choice":
+        reasons["drop_policy"] = "expert_choice"
+    if router != "sigmoid_group_limited":
+        reasons.update(dict.fromkeys(GROUP_SETTINGS, "group_router"))
+    return reasons
 
 
 def ep_run_settings(settings: Mapping) -> dict:

@@ -35,7 +35,9 @@ def test_the_external_import_check_sees_third_party_packages():
     assert {"torch", "plotly"} <= external_imports("sandbox")
 
 
-PAGES = ("questions.pages", "sandbox.page")
+SANDBOX_PAGES = ("sandbox.page", "sandbox.calculator_page", "sandbox.experiments_page",
+                 "sandbox.training_page")  # the page and its tabs
+PAGES = ("questions.pages", *SANDBOX_PAGES)
 
 
 def is_page(module: str) -> bool:
@@ -50,13 +52,13 @@ def test_no_library_or_feature_module_imports_a_page():
     assert graph.find_modules_that_directly_import("questions.ui.shell")  # the graph holds the pages' imports
 
 
-def test_only_the_sandbox_page_imports_streamlit_the_app_or_the_page():
+def test_only_the_sandbox_pages_import_streamlit_the_app_or_a_page():
     graph = grimp.build_graph("sandbox", "questions", include_external_packages=True)
 
     def forbidden(imported: str) -> bool:
         return imported == "streamlit" or imported.startswith(("questions.", "streamlit.")) or \
-            imported in ("questions", "sandbox.page")
-    plain = [module for module in graph.modules if module.startswith("sandbox") and module != "sandbox.page"]
+            imported in ("questions", *SANDBOX_PAGES)
+    plain = [module for module in graph.modules if module.startswith("sandbox") and module not in SANDBOX_PAGES]
     found = sorted((module, imported) for module in plain
                    for imported in graph.find_modules_directly_imported_by(module) if forbidden(imported))
     assert found == []

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from .repositories import Attempts, Bookmarks, Mocks, Notes, Profiles, Quizzes, StudyPlans
+from .repositories import Attempts, Bookmarks, Experiments, Mocks, Notes, Profiles, Quizzes, StudyPlans
 from .reviews import Reviews
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -82,6 +82,7 @@ class Store:
         self.mocks = Mocks(self)
         self.attempts = Attempts(self)
         self.plans = StudyPlans(self)
+        self.experiments = Experiments(self)
 
     # ---------------------------------------------------------------- opening, checks, migrations
     def _open_checked(self) -> None:

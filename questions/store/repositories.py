@@ -1,5 +1,5 @@
 """One repository per kind of record: profiles, bookmarks, notes, quizzes, mock interviews, exercise attempts, study
-plans (reviews: questions/store/reviews.py).
+plans, sandbox experiments (reviews: questions/store/reviews.py).
 
 Each table's INSERT is written once, in its repository's `insert`, which `record` and the import
 (questions/store/exchange.py) both call inside their transaction.
@@ -326,3 +326,41 @@ class StudyPlans(_Repository):
             "review_limit = excluded.review_limit, updated_at = excluded.updated_at",
             (profile_id, interview_date, daily_minutes, new_per_day, review_limit, now_iso()),
         )
+class Experiments(_Repository):
+    """The sandbox's guided experiments a profile started and passed (one row each; a pass is kept once reached)."""
+
+    def start(self, profile: str, experiment_id: str, when: datetime | None = None) -> None:
+        """Note that the profile opened the experiment (the first time counts)."""
+        self._insert_for(profile, _check_experiment_id(experiment_id), stored_time(when), None)
+
+    def mark_passed(self, profile: str, experiment_id: str, when: datetime | None = None) -> None:
+        """Note that the profile reached the experiment's goal (the first pass counts)."""
+        moment = stored_time(when)
+        self._insert_for(profile, _check_experiment_id(experiment_id), moment, moment)
+
+    @staticmethod
+    def insert(conn: sqlite3.Connection, profile_id: int, experiment_id: str, started_at: str,
+               passed_at: str | None) -> None:
+        """Save a start or a pass; earlier times win. Call inside a write transaction."""
+        conn.execute(
+            "INSERT INTO experiment_progress(profile_id, experiment_id, started_at, passed_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(profile_id, experiment_id) DO UPDATE SET "
+            "started_at = min(started_at, excluded.started_at), "
+            "passed_at = coalesce(min(passed_at, excluded.passed_at), passed_at, excluded.passed_at)",
+            (profile_id, experiment_id, started_at, passed_at),
+        )
+
+    def progress(self, profile: str) -> dict[str, dict]:
+        """experiment_id -> {"started_at", "passed_at" (None until passed)}."""
+        rows = self._store.read(
+            "SELECT e.experiment_id, e.started_at, e.passed_at FROM experiment_progress e "
+            "JOIN profiles p ON p.id = e.profile_id WHERE p.name = ? ORDER BY e.experiment_id",
+            (check_profile(profile),),
+        )
+        return {row["experiment_id"]: {"started_at": row["started_at"], "passed_at": row["passed_at"]} for row in rows}
+
+
+def _check_experiment_id(experiment_id: str) -> str:
+    if not isinstance(experiment_id, str) or not experiment_id:
+        raise ValueError(f"experiment_id must be a non-empty string, got {experiment_id!r}")
+    return experiment_id

@@ -6,6 +6,7 @@
 # study: review_log rebuilt (SQLite cannot change a CHECK) so `source` also takes quiz | exercise (a miss sent back to
 #   review) and each review keeps `card_before_json`, the card it replaced ('null': none; NULL: unknown, as in imports),
 #   which undoing the last grade restores; study_plans holds each profile's interview date and daily limits.
+# experiments: the sandbox's guided experiments a profile opened and passed (one row per profile and experiment).
 _MIGRATION_V1 = """
 CREATE TABLE profiles (
     id INTEGER PRIMARY KEY,
@@ -114,5 +115,15 @@ CREATE TABLE study_plans (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_MIGRATION_V1, _MIGRATION_V2, _MIGRATION_STUDY)
+_MIGRATION_EXPERIMENTS = """
+CREATE TABLE experiment_progress (
+    profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+    experiment_id TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    passed_at TEXT,
+    PRIMARY KEY (profile_id, experiment_id)
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_MIGRATION_V1, _MIGRATION_V2, _MIGRATION_STUDY, _MIGRATION_EXPERIMENTS)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -110,3 +110,28 @@ def test_chinese_labels_are_drawn_with_real_glyphs(server, browser):
                             if glyph in (drawn["blank"], drawn["tofu"]))
     assert not empty_or_tofu, f"drawn as nothing or as tofu boxes: {empty_or_tofu}; install a CJK font (fonts-noto-cjk)"
     assert len(set(glyphs.values())) == len(text), "distinct Chinese characters were drawn alike (tofu boxes)"
+
+
+def test_sandbox_live_training_plays_pauses_and_resets(server, browser):
+    """The Train tab in Chinese: Play streams the curves, Pause holds the step, Play goes on to the end, Reset."""
+    from playwright.sync_api import expect
+
+    def status(step: int):
+        return page.get_by_text(t("sandbox.live.status", "zh", step=step, total=500, methods=3), exact=True)
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 1200})
+    open_app(page, server["url"] + "/sandbox?lang=zh&sb.steps=500")  # 3 methods x 500 steps: time to pause
+    page.get_by_role("tab", name=t("sandbox.section.train", "zh")).click()
+    expect(status(0)).to_be_visible(timeout=STEP_MS)
+    page.get_by_role("button", name=t("sandbox.live.play", "zh")).click()
+    page.get_by_text(re.compile(r"^第 ([1-9]\d*) / 500 步")).first.wait_for(timeout=STEP_MS)  # the curves grow
+    page.get_by_role("button", name=t("sandbox.live.pause", "zh")).click(force=True)  # redrawn as it plays
+    expect(page.get_by_role("button", name=t("sandbox.live.play", "zh"))).to_be_visible(timeout=STEP_MS)
+    page.wait_for_selector(READY, timeout=STEP_MS)
+    held = page.get_by_text(re.compile(r"^第 \d+ / 500 步")).inner_text()
+    page.wait_for_timeout(1500)
+    assert page.get_by_text(re.compile(r"^第 \d+ / 500 步")).inner_text() == held, "nothing trains while paused"
+    page.get_by_role("button", name=t("sandbox.live.play", "zh")).click()
+    expect(status(500)).to_be_visible(timeout=300_000)
+    expect(page.get_by_role("button", name=t("sandbox.live.play", "zh"))).to_be_disabled(timeout=STEP_MS)
+    page.get_by_role("button", name=t("sandbox.live.reset", "zh")).click()
+    expect(status(0)).to_be_visible(timeout=STEP_MS)

@@ -82,3 +82,9 @@ def _wait_healthy(process: subprocess.Popen, port: int, log_path: Path) -> None:
         if time.monotonic() > deadline:
             raise ServerError(f"streamlit not healthy after {STARTUP_SECONDS} s:\n{log_path.read_text(errors='replace')}")
         time.sleep(0.3)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far, all its threads (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime

@@ -19,11 +19,9 @@ from pathlib import Path
 
 from questions.store import Store
 from questions.ui.routes import DEFAULT_PAGE, EXERCISES, PRACTICE, QUIZ, PageRoute
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, READY
 from tests.helpers.server import AppServer, streamlit_app
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
-READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
 EXCEPTION = "[data-testid='stException']"
 ANSWER_BOX = "[class*='st-key-practice_answer_']"
 SHOW = ".st-key-practice_show button"
@@ -175,7 +173,7 @@ async def run_group(server: AppServer, sessions: int, cards: int) -> GroupResult
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             first = SessionLog("warmup")
             await _session(browser, server, first, cards, reload_at=None)

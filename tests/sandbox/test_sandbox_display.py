@@ -15,15 +15,39 @@ def test_metric_texts_of_a_run_with_drops():
     texts = display.metric_texts(result)
     assert list(texts) == list(display.METRICS)
     assert texts["capacity"] == str(result.capacity)
-    assert texts["dropped"] == f"{result.dropped_tokens:,} ({result.drop_rate:.1%})" and result.dropped_tokens
+    assert texts["dropped"] == f"{result.dropped_tokens:,}" and result.dropped_tokens
     assert texts["aux"] == f"{result.aux_loss:.3f}" and texts["z"] == f"{result.z_loss:.2f}"
-    assert texts["entropy"] == f"{result.entropy:.2f} / {result.max_entropy:.2f}"
+    assert texts["entropy"] == f"{result.entropy:.2f}"
     assert texts["remote"] == f"{result.remote_slots:,}"
+    notes = display.metric_notes(result)  # the context under a value, so four values fit in a row
+    assert notes == {"dropped": {"share": f"{result.drop_rate:.1%}"}, "entropy": {"max": f"{result.max_entropy:.2f}"}}
 
 
 def test_dropless_shows_infinite_capacity_and_no_share():
-    texts = display.metric_texts(simulate(num_tokens=256, capacity_factor=None))
+    result = simulate(num_tokens=256, capacity_factor=None)
+    texts = display.metric_texts(result)
     assert texts["capacity"] == "∞" and texts["dropped"] == "0"
+    assert "dropped" not in display.metric_notes(result)
+
+
+def test_comparison_rows_give_a_b_and_the_signed_change():
+    a = simulate(num_tokens=1024, num_experts=8, capacity_factor=1.0, skew="hot-expert")
+    b = simulate(num_tokens=1024, num_experts=16, capacity_factor=None, skew="hot-expert")
+    rows = {row["metric"]: row for row in display.comparison_rows(a, b)}
+    assert list(rows) == list(display.METRICS)
+    assert rows["capacity"] == {"metric": "capacity", "a": str(a.capacity), "b": "∞", "delta": "∞"}
+    assert rows["dropped"]["delta"] == f"{-a.dropped_tokens:+,}" and a.dropped_tokens > 0
+    assert rows["cv"]["delta"] == f"{b.load_cv - a.load_cv:+.2f}"
+    same = {row["metric"]: row["delta"] for row in display.comparison_rows(a, a)}
+    assert set(same.values()) == {"0"}
+
+
+@pytest.mark.parametrize("name, a, b, delta", [
+    ("capacity", None, None, "0"), ("capacity", 640, 1280, "+640"), ("aux", 1.5, 1.25, "-0.250"),
+    ("remote", 1000, 12000, "+11,000"), ("capacity", 640, None, "∞"),
+])
+def test_metric_delta(name, a, b, delta):
+    assert display.metric_delta(name, a, b) == delta
 
 
 @pytest.mark.parametrize("groups, text", [

@@ -1,5 +1,8 @@
-"""AppTest of the sandbox page: both languages, every preset, URL state, impossible settings, A/B, train, EP run."""
+"""AppTest of the sandbox page's Simulate tab: both languages, every preset, URL state, impossible settings, A/B,
+translated options, disabled controls that say why, charts without the mode bar."""
 from __future__ import annotations
+
+import json
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -7,15 +10,28 @@ from streamlit.testing.v1 import AppTest
 from questions.languages import LANGUAGES
 from questions.ui.i18n import catalog, t
 from questions.ui.routes import SANDBOX
+from moe_core import DROP_POLICIES
 from sandbox import display, figures
 from sandbox.presets import PRESETS
-from sandbox.settings import A_KEYS, B_KEYS, B_PREFIX, ROUTER_NAMES, TRAIN_KEYS, simulate_settings
+from sandbox.settings import (A_KEYS, B_KEYS, B_PREFIX, OPTION_KEYS, ROUTER_NAMES, TRAIN_KEYS, preset_values,
+                              simulate_settings)
 from sandbox.simulate import SKEWS, simulate
 from sandbox.train import BALANCE_METHODS
 from tests.helpers.apptest import app_test, run_ok
 
-# every widget that holds a setting: simulate's (A and B), train's, the dropless and A/B toggles, the EP run's
-URL_KEYS = [*A_KEYS, "sb.dropless", "sb.ab", *B_KEYS, B_PREFIX + "dropless", *TRAIN_KEYS, "sb.ep_world", "sb.ep_tokens"]
+# every widget that holds a setting: simulate's (A and B), train's, the dropless and A/B toggles, the EP run's; the
+# option widgets (shown translated) are written into the URL by name by the page itself
+URL_KEYS = [key for key in (*A_KEYS, "sb.dropless", "sb.ab", *B_KEYS, B_PREFIX + "dropless", *TRAIN_KEYS, "sb.ep_tokens")
+            if key not in OPTION_KEYS]
+
+
+def url_values(at, key: str) -> list:
+    value = at.query_params[key]
+    return value if isinstance(value, list) else [value]
+
+
+def comparison_tables(at) -> list:
+    return [table.value for table in at.table if t("sandbox.delta", "en") in table.value.columns]
 
 
 def open_page(lang="en", **params) -> AppTest:
@@ -33,13 +49,19 @@ def test_every_text_the_page_builds_a_key_for_is_in_the_catalog(lang):
     built = ([f"m.{name}" for name in display.METRICS] + [f"help.m.{name}" for name in display.METRICS]
              + [f"help.router.{name}" for name in ROUTER_NAMES] + [f"help.skew.{name}" for name in SKEWS]
              + [f"balance.{name}" for name in BALANCE_METHODS] + [f"fig.{name}" for name in figures.DEFAULT_LABELS]
-             + [f"ep.{name}" for name in display.EP_COLUMNS[1:]] + ["setting_a", "setting_b"])
+             + [f"ep.{name}" for name in display.EP_COLUMNS[1:]] + ["setting_a", "setting_b"]
+             + [f"opt.router.{name}" for name in ROUTER_NAMES] + [f"opt.skew.{name}" for name in SKEWS]
+             + [f"opt.drop_policy.{name}" for name in DROP_POLICIES]
+             + [f"disabled.{reason}" for reason in ("dropless", "expert_choice", "group_router")]
+             + [f"note.{name}" for name in ("dropped", "entropy")])
     missing = [key for key in built if f"sandbox.{key}" not in catalog(lang)]
     assert not missing, missing
 
 
-def metrics(at) -> dict:
-    return {m.label: m.value for m in at.metric}
+def metrics(at, lang="en") -> dict:
+    """The sandbox's own metrics (the page's other tabs have metrics of their own)."""
+    names = {t(f"sandbox.m.{name}", lang) for name in display.METRICS}
+    return {m.label: m.value for m in at.metric if m.label in names}
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -48,7 +70,7 @@ def test_page_renders_with_metrics_and_charts(lang):
     assert at.title[0].value == t("sandbox.title", lang)
     result = simulate(**{name: at.session_state[key] for key, name in (
         ("sb.tokens", "num_tokens"), ("sb.experts", "num_experts"), ("sb.top_k", "top_k"), ("sb.ep", "ep_size"))})
-    shown = metrics(at)
+    shown = metrics(at, lang)
     assert shown[t("sandbox.m.capacity", lang)] == str(result.capacity)
     assert shown[t("sandbox.m.aux", lang)] == f"{result.aux_loss:.3f}"
     assert len(at.get("plotly_chart")) >= 4  # load, ranks, traffic, weights
@@ -90,7 +112,7 @@ def test_impossible_setting_shows_the_constraint(params, message):
     at = open_page("en", **params)
     errors = [e.value for e in at.error]
     assert errors and all(message in e for e in errors), errors
-    assert not at.metric
+    assert not metrics(at)
 
 
 def test_url_parameters_restore_every_setting():
@@ -122,42 +144,116 @@ def test_every_setting_is_bound_to_the_url():
     missing = set(URL_KEYS) - set(bound) - {"sb.hot"}  # the hot-expert slider is drawn only for that input
     assert not missing, missing
     assert all(param == key for param, key in bound.items())
+    assert not set(OPTION_KEYS) & set(bound), "a bound option widget would put its translated label in the URL"
 
 
-def test_ab_compares_two_settings_on_the_same_tokens():
+def test_option_widgets_show_translated_names_and_keep_option_names_in_the_url():
+    at = open_page("zh", **{"sb.router": "switch", "sb.top_k": "1", "sb.balances": ["none", "bias"]})
+    router = at.selectbox(key="sb.router")
+    assert router.value == "switch" and router.options == [t(f"sandbox.opt.router.{name}", "zh")
+                                                            for name in ROUTER_NAMES]
+    assert at.session_state["sb.balances"] == ["none", "bias"]
+    assert at.multiselect(key="sb.balances").options == [t(f"sandbox.balance.{name}", "zh") for name in BALANCE_METHODS]
+    at.selectbox(key="sb.drop").set_value("probs")
+    at.selectbox(key="sb.skew").set_value("clustered")
+    run_ok(at)
+    assert url_values(at, "sb.drop") == ["probs"] and url_values(at, "sb.skew") == ["clustered"]
+    assert url_values(at, "sb.router") == ["switch"]
+    at.selectbox(key="sb.skew").set_value("uniform")  # back to the default: the parameter leaves the URL
+    run_ok(at)
+    assert "sb.skew" not in at.query_params
+
+
+def test_metrics_stay_short_enough_for_four_in_a_row():
+    at = open_page("zh", **{"sb.tokens": "16384", "sb.experts": "64", "sb.skew": "hot-expert", "sb.cf": "1.0"})
+    shown = metrics(at, "zh")
+    assert len(shown) == len(display.METRICS)
+    assert all(len(value) <= 8 for value in shown.values()), shown  # the drops' share is a note under the value
+    dropped = [m for m in at.metric if m.label == t("sandbox.m.dropped", "zh")][0]
+    assert "%" in dropped.proto.delta
+
+
+def test_charts_have_no_plotly_mode_bar():
+    at = open_page("en", **{"sb.ab": "true"})
+    configs = [json.loads(chart.proto.config) for chart in at.get("plotly_chart") if "-sb_" in chart.proto.id]
+    assert configs and all(config.get("displayModeBar") is False for config in configs)
+
+
+def test_disabled_controls_say_why():
+    at = open_page("en", preset="mixtral-8x7b")
+    capacity = at.number_input(key="sb.cf")
+    assert capacity.disabled and capacity.help == t("sandbox.disabled.dropless", "en")
+    assert at.selectbox(key="sb.drop").disabled
+    captions = [c.value for c in at.caption]
+    assert any(t("sandbox.disabled.dropless", "en") in c for c in captions)
+    assert at.number_input(key="sb.groups").disabled  # group settings need the sigmoid group-limited router
+    assert any(t("sandbox.disabled.group_router", "en") in c for c in captions)
+    at.toggle(key="sb.dropless").set_value(False)
+    run_ok(at)
+    assert not at.number_input(key="sb.cf").disabled
+
+
+def test_preset_label_turns_into_modified_once_a_setting_changes():
+    at = open_page("en", preset="mixtral-8x7b")
+    description = PRESETS["mixtral-8x7b"].description["en"]
+    assert "mixtral-8x7b" in at.selectbox(key="sb.preset_pick").options
+    at.number_input(key="sb.experts").set_value(16)
+    run_ok(at)
+    assert t("sandbox.preset_modified", "en", preset="mixtral-8x7b") in at.selectbox(key="sb.preset_pick").options
+    assert description not in [c.value for c in at.caption]
+    at.number_input(key="sb.experts").set_value(8)  # back to the preset's value: the preset is whole again
+    run_ok(at)
+    assert description in [c.value for c in at.caption]
+
+
+def element_path(node, key: str, path=()):
+    """Child indices from the root to the widget with `key` (None when absent)."""
+    if getattr(node, "key", None) == key:
+        return path
+    for index, child in getattr(node, "children", {}).items():
+        found = element_path(child, key, (*path, index))
+        if found is not None:
+            return found
+    return None
+
+
+def test_ab_compares_two_settings_on_the_same_tokens_in_a_table_with_deltas():
     at = open_page("en", **{"sb.ab": "true"})
     at.number_input(key="sb.b.experts").set_value(16)
     run_ok(at)
-    shown = [m.value for m in at.metric if m.label == "Capacity / expert"]
-    a = simulate(num_tokens=4096, num_experts=8).capacity
-    b = simulate(num_tokens=4096, num_experts=16).capacity
-    assert shown == [str(a), str(b)]
-    at.number_input(key="sb.b.ep").set_value(32)  # B impossible, A still drawn
+    a = simulate(num_tokens=4096, num_experts=8)
+    b = simulate(num_tokens=4096, num_experts=16)
+    table = comparison_tables(at)[0]
+    rows = display.comparison_rows(a, b)
+    assert list(table.iloc[:, 0]) == [t(f"sandbox.m.{row['metric']}", "en") for row in rows]
+    assert [list(table.iloc[i, 1:]) for i in range(len(rows))] == [[r["a"], r["b"], r["delta"]] for r in rows]
+    assert rows[0]["delta"] == f"{b.capacity - a.capacity:+d}"
+    at.number_input(key="sb.b.ep").set_value(32)  # B impossible, A still drawn with its metrics
     run_ok(at)
     assert any("ep_size (32) must be <= num_experts (16)" in e.value for e in at.error)
-    assert [m.value for m in at.metric if m.label == "Capacity / expert"] == [str(a)]
+    assert metrics(at)["Capacity / expert"] == str(a.capacity) and not comparison_tables(at)
 
 
-def test_training_runs_with_progress_and_draws_the_curves():
-    at = open_page("en", **{"sb.steps": "50"})
-    at.multiselect(key="sb.balances").set_value(["none", "aux"])
+def test_b_starts_as_a_copy_of_a_beside_a():
+    at = open_page("en", preset="gshard-top2")
+    at.toggle(key="sb.ab").set_value(True)
     run_ok(at)
-    at.button(key="sb.train_run").click()
-    run_ok(at)
-    key, trained = at.session_state["sb.trained"]
-    assert list(trained) == ["none", "aux"] and trained["none"].steps_run == 50
-    assert len(at.get("plotly_chart")) >= 5
-    assert any("no balancing" in m.value for m in at.markdown)
+    assert at.session_state["sb.b.experts"] == 32 and at.session_state["sb.b.cf"] == 1.0
+    assert at.session_state["sb.b.ep"] == 8
+    a_path, b_path = element_path(at._tree, "sb.experts"), element_path(at._tree, "sb.b.experts")
+    shared = next(index for index, (x, y) in enumerate(zip(a_path, b_path)) if x != y)
+    assert (a_path[shared], b_path[shared]) == (0, 1), "A's controls in the first column of a row, B's in the second"
+    assert len(a_path) == len(b_path) and a_path[shared + 1:] == b_path[shared + 1:], "at the same place in each"
+    # the same shared axes: both load charts end at the same height
+    ranges = [json.loads(chart.proto.spec)["layout"]["yaxis"]["range"] for chart in at.get("plotly_chart")
+              if "-sb_load_" in chart.proto.id]
+    assert len(ranges) == 2 and ranges[0] == ranges[1]
 
 
-@pytest.mark.timeout(180)
-def test_expert_parallel_run_from_the_page():
-    at = open_page("en", **{"sb.ep_tokens": "64"})
-    at.button(key="sb.ep_run").click()
-    run_ok(at)
-    result = at.session_state["sb.ep_result"]
-    assert result.matches and result.world_size == 2
-    assert any("Matches the single-process layer" in s.value for s in at.success)
+def test_a_link_with_ab_on_copies_a_into_what_b_does_not_name():
+    at = open_page("en", preset="deepseek-v3", **{"sb.ab": "true", "sb.b.router": "topk_softmax"})
+    assert at.session_state["sb.b.experts"] == 256 and at.session_state["sb.b.top_k"] == 8
+    assert at.session_state["sb.b.router"] == "topk_softmax" and at.session_state["sb.b.dropless"] is True
 
 
 def test_unknown_preset_in_the_url_is_named_with_the_known_ones():

@@ -74,13 +74,11 @@ def test_setting_b_changes_only_the_layer_settings():
     simulate(**{**b, "num_tokens": 256})  # B's settings are simulate()'s
 
 
-def test_training_key_changes_with_any_setting():
-    balances, kwargs = widgets.train_settings_from_state({}, seed=0)
+def test_training_settings_from_the_widgets():
+    balances, kwargs = widgets.train_settings_from_state({"sb.steps": 300, "sb.aux_coef": 1.0}, seed=4)
     assert balances == DEFAULT_TRAIN["balances"]
-    key = widgets.train_key(balances, kwargs)
-    assert widgets.train_key(list(reversed(balances)), kwargs) == key  # the order of the methods does not matter
-    assert widgets.train_key(balances, {**kwargs, "seed": 1}) != key
-    assert widgets.train_key(balances[:1], kwargs) != key
+    assert kwargs == dict(steps=300, seed=4, zipf_exponent=DEFAULT_TRAIN["zipf_exponent"],
+                          hot_bias=DEFAULT_TRAIN["hot_bias"], aux_coef=1.0)
 
 
 def test_ep_run_uses_setting_a_and_the_hot_bias_only_for_that_input():
@@ -89,3 +87,42 @@ def test_ep_run_uses_setting_a_and_the_hot_bias_only_for_that_input():
                                                      capacity_factor=None, drop_policy="position", seed=0,
                                                      hot_bias=0.0, router_scale=1.0)
     assert widgets.ep_run_settings({**settings, "skew": "hot-expert"})["hot_bias"] == 3.0
+
+
+def test_b_starts_as_a_copy_of_a_except_what_the_url_gives():
+    state = widgets.preset_values("deepseek-v3")
+    copied = widgets.b_copy_of_a(state)
+    assert set(copied) == {*widgets.B_KEYS, widgets.B_PREFIX + "dropless"}
+    assert copied["sb.b.experts"] == 256 and copied["sb.b.router"] == "sigmoid_group_limited"
+    assert copied["sb.b.dropless"] is True and copied["sb.b.ep"] == 8
+    assert "sb.b.router" not in widgets.b_copy_of_a(state, skip={"sb.b.router", "lang"})
+    assert widgets.b_copy_of_a({})["sb.b.experts"] == widgets.DEFAULTS["sb.experts"]
+
+
+def test_preset_changes_name_the_widgets_that_left_the_preset():
+    state = widgets.preset_values("mixtral-8x7b")
+    assert widgets.preset_changes(state, "mixtral-8x7b") == []
+    assert widgets.preset_changes({**state, "sb.experts": 16, "sb.seed": 4}, "mixtral-8x7b") == ["sb.experts", "sb.seed"]
+    assert widgets.preset_changes({"sb.experts": 8}, "mixtral-8x7b") == [], "widgets without state do not count"
+    assert widgets.preset_changes({**state, "sb.experts": 16}, None) == []
+
+
+@pytest.mark.parametrize("router, dropless, reasons", [
+    ("topk_softmax", True, {"capacity_factor": "dropless", "drop_policy": "dropless", "num_groups": "group_router",
+                            "topk_groups": "group_router", "routed_scaling_factor": "group_router"}),
+    ("expert_choice", False, {"drop_policy": "expert_choice", "num_groups": "group_router",
+                              "topk_groups": "group_router", "routed_scaling_factor": "group_router"}),
+    ("sigmoid_group_limited", False, {}),
+])
+def test_disabled_reasons(router, dropless, reasons):
+    assert widgets.disabled_reasons(router, dropless) == reasons
+
+
+def test_option_widgets_travel_in_the_url_by_name():
+    params = {"sb.router": ["switch"], "sb.skew": ["no-such-skew"], "sb.balances": ["none", "bogus", "bias"]}
+    values = widgets.options_from_url(lambda key: params.get(key, []))
+    assert values == {"sb.router": "switch", "sb.balances": ["none", "bias"]}
+    assert widgets.options_from_url(lambda key: [""] if key == "sb.balances" else []) == {"sb.balances": []}
+    written = widgets.option_params({"sb.router": "switch", "sb.drop": "position", "sb.balances": []})
+    assert written == {"sb.router": ["switch"], "sb.drop": None, "sb.balances": [""]}
+    assert set(widgets.OPTION_KEYS) <= set(widgets.A_KEYS) | set(widgets.B_KEYS) | set(widgets.TRAIN_KEYS)

@@ -4,10 +4,11 @@ from __future__ import annotations
 import statistics
 
 import pytest
+import torch
 
 from sandbox.presets import PRESETS
 from sandbox.settings import train_settings
-from sandbox.train import BALANCE_METHODS, compare, train
+from sandbox.train import BALANCE_METHODS, TrainingRun, compare, continue_or_restart, train
 
 COLLAPSE = {k: v for k, v in train_settings(PRESETS["collapse-no-balance"]).items() if k != "balances"}
 COLLAPSE["steps"] = 150
@@ -81,4 +82,81 @@ def test_compare_reports_progress_over_all_runs_and_stops_on_cancel():
 def test_bad_settings_name_the_constraint(kwargs, message):
     with pytest.raises(ValueError) as error:
         train(**kwargs)
+    assert message in str(error.value)
+
+
+def test_a_training_run_steps_in_chunks_to_exactly_compares_curves():
+    settings = dict(steps=40, seed=3, hot_bias=2.0)
+    run = TrainingRun(["none", "bias", "capacity"], **settings)
+    assert run.step(7) == 7 and run.steps_run == 7 and not run.done
+    run.step(1)
+    run.step(100)
+    assert run.done and run.steps_run == 40 and run.step(5) == 0, "never past the steps"
+    expected = compare(["none", "bias", "capacity"], **settings)
+    assert {m: r.to_dict() for m, r in run.history.items()} == {m: r.to_dict() for m, r in expected.items()}
+    for result in run.history.values():  # every step's routed slots: batch 256 x top-2
+        assert len(result.tokens_per_expert) == 40 and {sum(row) for row in result.tokens_per_expert} == {512}
+
+
+def test_turning_balancing_on_mid_run_branches_from_the_collapsed_weights_and_undoes_the_collapse():
+    run = TrainingRun(["none"], **COLLAPSE)
+    run.step(60)
+    collapsed = tail_cv(run.history["none"])
+    run.set_balances(["none", "aux"])
+    aux = run.history["aux"]
+    assert aux.branched_from == ("none", 60) and aux.load_cv[:60] == run.history["none"].load_cv
+    run.step(90)
+    assert collapsed > 0.7 and tail_cv(run.history["none"]) > 0.7
+    assert tail_cv(aux) < tail_cv(run.history["none"]) / 2, (tail_cv(aux), tail_cv(run.history["none"]))
+
+
+def test_a_branch_to_the_other_router_keeps_the_shared_weights():
+    run = TrainingRun(["aux"], steps=10)
+    run.step(3)
+    run.set_balances(["bias", "aux"])
+    bias_layer, aux_layer = run.lanes["bias"].layer, run.lanes["aux"].layer
+    assert bias_layer.router_config.kind == "sigmoid_group_limited"
+    assert torch.equal(bias_layer.router.weight, aux_layer.router.weight)
+    assert torch.equal(bias_layer.experts.w1, aux_layer.experts.w1)
+    assert list(run.lanes) == ["bias", "aux"] and run.step(2) == 2
+
+
+def test_continue_or_restart():
+    run, change = continue_or_restart(None, ["none", "aux"], 50, 0, hot_bias=1.0)
+    assert change == "started"
+    run.step(5)
+    assert continue_or_restart(run, ["none", "aux"], 50, 0, hot_bias=1.0) == (run, "unchanged")
+    same, change = continue_or_restart(run, ["aux", "none"], 80, 0, hot_bias=1.0, aux_coef=1.0)
+    assert (same, change) == (run, "continued") and run.steps == 80 and run.steps_run == 5
+    assert run.lanes["aux"].settings["aux_coef"] == 1.0 and list(run.lanes) == ["aux", "none"]
+    for changed in (dict(seed=1), dict(hot_bias=2.0), dict(zipf_exponent=0.5)):
+        arguments = {"balances": ["none"], "steps": 50, "seed": 0, "hot_bias": 1.0, **changed}
+        new, change = continue_or_restart(run, **arguments)
+        assert change == "restarted" and new is not run and new.steps_run == 0
+    new, change = continue_or_restart(run, ["z"], 50, 0, hot_bias=1.0, aux_coef=1.0)
+    assert change == "restarted", "no method left to continue from"
+
+
+def test_a_coefficient_changed_mid_run_acts_from_the_next_step():
+    kept = TrainingRun(["aux"], steps=20, hot_bias=2.0)
+    changed = TrainingRun(["aux"], steps=20, hot_bias=2.0)
+    kept.step(10)
+    changed.step(10)
+    changed.set_live(aux_coef=10.0)
+    kept.step(10)
+    changed.step(10)
+    assert kept.history["aux"].load_cv[:11] == changed.history["aux"].load_cv[:11]
+    assert kept.history["aux"].load_cv[11:] != changed.history["aux"].load_cv[11:]
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: TrainingRun([]), "balances must name at least one balance method"),
+    (lambda: TrainingRun(["dropout"]), "balance ('dropout') must be one of"),
+    (lambda: TrainingRun(["none"]).set_live(seed=3), "set_live takes steps, aux_coef, z_coef, bias_rate"),
+    (lambda: TrainingRun(["none"]).set_live(aux_coef=-1.0), "aux_coef (-1.0) must be >= 0"),
+    (lambda: TrainingRun(["none"]).set_balances(["aux"]), "set_balances needs at least one method the run"),
+])
+def test_bad_run_changes_name_the_constraint(call, message):
+    with pytest.raises(ValueError) as error:
+        call()
     assert message in str(error.value)
