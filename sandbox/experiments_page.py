@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from questions.bank.titles import question_title
 from questions.ui import shell
 from questions.ui.i18n import t
-from questions.ui.routes import PRACTICE, QUESTION_PARAM
+from questions.ui.routes import EXPERIMENT_PARAM, PRACTICE, QUESTION_PARAM
 from sandbox import settings as widgets
 from sandbox.experiments import EXPERIMENTS, Experiment, run_check
-from sandbox.related import question_title
 
-EXPERIMENT_PARAM = "experiment"
 APPLIED = "sb.applied_experiment"  # the experiment whose starting setting this session applied last
 STATE_ICONS = {"passed": ":green[:material/check_circle:]", "started": ":orange[:material/science:]",
                "new": ":gray[:material/radio_button_unchecked:]"}

@@ -35,10 +35,10 @@ PRESETS: dict[str, Preset] = {preset.id: preset for preset in (
                   "8 个 rank（每个一组）时每个 token 最多发往 4 个 rank。"},
            dict(router="sigmoid_group_limited", num_experts=256, top_k=8, num_groups=8, topk_groups=4,
                 routed_scaling_factor=2.5, capacity_factor=None, ep_size=8, num_tokens=4096)),
-    Preset("seed000-grouping",
-           {"en": "Seed 000's create_expert_groups with a remainder: 10 experts on 4 ranks -> 3, 3, 2, 2 experts; the "
-                  "first ranks carry more load.",
-            "zh": "种子 000 的 create_expert_groups 有余数的情况：10 个专家分到 4 个 rank -> 3、3、2、2；前面的 rank "
+    Preset("uneven-grouping",
+           {"en": "Experts grouped with a remainder (as some interview notes do it): 10 experts on 4 ranks -> 3, 3, 2, "
+                  "2 experts; the first ranks carry more load.",
+            "zh": "按余数分组专家（一些面试笔记的做法）：10 个专家分到 4 个 rank -> 3、3、2、2；前面的 rank "
                   "负载更重。"},
            dict(num_experts=10, ep_size=4, top_k=2, capacity_factor=1.25)),
     Preset("collapse-no-balance",

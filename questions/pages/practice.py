@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from questions.exercises import exercises
 from questions.store import StoreError
 from questions.study.clock import now_utc
 from questions.study.practice import answer_preview, commit_grade
@@ -14,7 +15,9 @@ from questions.ui.checklist import draw_checklist
 from questions.ui.i18n import t
 from questions.ui.keyboard import focus_first, install_grade_keys
 from questions.ui.labels import difficulty_label, format_source, interval_units, rating_label, topic_label
-from questions.ui.routes import EXERCISE_PARAM, EXERCISES, PRESET_PARAM, QUESTION_PARAM, SANDBOX
+from questions.ui.routes import (EXERCISE_PARAM, EXERCISES, EXPERIMENT_PARAM, PRESET_PARAM, QUESTION_PARAM,
+                                 SANDBOX)
+from sandbox.experiments import experiments_for_question
 
 
 # ---- callbacks (run before the next rerun draws the page) ------------------------------------------------------------
@@ -139,11 +142,15 @@ def empty_queue_message(queue: str, filters: PracticeFilters, lang: str) -> str:
 
 
 def draw_links(question, lang: str) -> None:
-    """Links to the question's exercises and sandbox presets."""
-    links = [(EXERCISES.path, t("practice.open_exercise", lang, slug=slug), {EXERCISE_PARAM: slug}, ":material/code:")
-             for slug in question.exercises]
+    """Links to the question's exercises (by title), sandbox presets and the guided experiments that answer it."""
+    titles = {exercise.slug: exercise.text("title", lang) for exercise in exercises()}
+    links = [(EXERCISES.path, t("practice.open_exercise", lang, slug=titles.get(slug, slug)), {EXERCISE_PARAM: slug},
+              ":material/code:") for slug in question.exercises]
     links += [(SANDBOX.path, t("practice.open_preset", lang, preset=preset), {PRESET_PARAM: preset},
                ":material/science:") for preset in question.sandbox_presets]
+    links += [(SANDBOX.path, t("practice.open_experiment", lang, title=experiment.title[lang]),
+               {EXPERIMENT_PARAM: experiment.id}, ":material/experiment:")
+              for experiment in experiments_for_question(question.id)]
     if not links:
         return
     st.markdown(f"**{t('practice.related', lang)}**")

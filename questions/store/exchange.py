@@ -44,6 +44,8 @@ def export_profile(store: Store, profile: str) -> dict:
             "mock_sessions": _without_ids(store.mocks.sessions(profile)),
             "exercise_attempts": _without_ids(store.attempts.list(profile)),
             "study_plans": [plan] if (plan := store.plans.get(profile)) is not None else [],
+            "experiment_progress": [{"experiment_id": experiment_id, **times}
+                                    for experiment_id, times in store.experiments.progress(profile).items()],
         }
     header = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "schema_version": SCHEMA_VERSION,
               "exported_at": now_iso(), "profile": profile}
@@ -79,7 +81,7 @@ def import_profile(store: Store, profile: str, data: dict) -> None:
         "cards": store.reviews.insert_card, "review_log": store.reviews.insert_log,
         "bookmarks": store.bookmarks.insert, "notes": store.notes.insert, "quiz_results": store.quizzes.insert,
         "mock_sessions": store.mocks.insert, "exercise_attempts": store.attempts.insert,
-        "study_plans": store.plans.insert,
+        "study_plans": store.plans.insert, "experiment_progress": store.experiments.insert,
     }
     with store.write() as conn:
         profile_id = store.profiles.id_in(conn, profile)
@@ -240,10 +242,19 @@ def _plan(entry: Any, where: str) -> dict:
     return {name: entry[name] for name in fields}
 
 
+def _experiment(entry: Any, where: str) -> dict:
+    _require(entry, where, {"experiment_id": _TEXT, "started_at": _TEXT, "passed_at": _OPTIONAL_TEXT})
+    if not entry["experiment_id"]:
+        raise _fail(f"{where}.experiment_id", "must be non-empty")
+    passed = entry["passed_at"]
+    return {"experiment_id": entry["experiment_id"], "started_at": _time(entry["started_at"], f"{where}.started_at"),
+            "passed_at": None if passed is None else _time(passed, f"{where}.passed_at")}
+
+
 # Each section of the document and the parser of one of its entries, in document order.
 _SECTIONS: dict[str, Callable[[Any, str], dict]] = {
     "cards": _card, "review_log": _review, "bookmarks": _bookmark, "notes": _note, "quiz_results": _quiz,
-    "mock_sessions": _mock, "exercise_attempts": _attempt, "study_plans": _plan,
+    "mock_sessions": _mock, "exercise_attempts": _attempt, "study_plans": _plan, "experiment_progress": _experiment,
 }
 _ONE_PER_QUESTION = ("cards", "bookmarks", "notes")
 

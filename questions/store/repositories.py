@@ -45,7 +45,7 @@ class Profiles(_Repository):
     # The tables holding a profile's progress; an import empties them for that profile first.
     PROGRESS_TABLES = (
         "cards", "review_log", "bookmarks", "notes", "quiz_results", "mock_sessions", "exercise_attempts",
-        "study_plans")
+        "study_plans", "experiment_progress")
 
     @staticmethod
     def id_in(conn: sqlite3.Connection, name: str) -> int:

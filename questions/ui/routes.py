@@ -7,8 +7,9 @@ from dataclasses import dataclass
 QUESTION_PARAM = "q"         # the practice page opens the question named here first
 EXERCISE_PARAM = "exercise"  # the exercises page opens the exercise (slug) named here
 PRESET_PARAM = "preset"      # the sandbox page opens the preset named here
+EXPERIMENT_PARAM = "experiment"  # the sandbox page opens the guided experiment named here
 PROFILE_PARAM = "profile"    # the local profile, kept in the URL so a reload or a bookmark stays in it (every page)
-LINK_PARAMS = (QUESTION_PARAM, EXERCISE_PARAM, PRESET_PARAM)
+LINK_PARAMS = (QUESTION_PARAM, EXERCISE_PARAM, PRESET_PARAM, EXPERIMENT_PARAM)
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,8 @@ BROWSE = PageRoute("questions/pages/browse.py", "browse", "app.nav_browse", ":ma
 PROGRESS = PageRoute("questions/pages/progress.py", "progress", "app.nav_progress", ":material/insights:")
 EXERCISES = PageRoute("questions/pages/exercises.py", "exercises", "app.nav_exercises", ":material/code:",
                       (EXERCISE_PARAM,))
-SANDBOX = PageRoute("sandbox/page.py", "sandbox", "app.nav_sandbox", ":material/science:", (PRESET_PARAM,))
+SANDBOX = PageRoute("sandbox/page.py", "sandbox", "app.nav_sandbox", ":material/science:",
+                    (PRESET_PARAM, EXPERIMENT_PARAM))
 PAGES: tuple[PageRoute, ...] = (TODAY, PRACTICE, QUIZ, MOCK, BROWSE, PROGRESS, EXERCISES, SANDBOX)  # navigation order
 DEFAULT_PAGE = TODAY  # the landing page: what today holds, and one "Start"
 

@@ -9,7 +9,7 @@ from sandbox.settings import DEFAULT_SETTINGS, simulate_settings
 from sandbox.simulate import simulate
 
 # The settings the bank's questions and the docs name; the page must offer each.
-REQUIRED_PRESETS = {"switch-top1", "gshard-top2", "mixtral-8x7b", "deepseek-v3", "seed000-grouping",
+REQUIRED_PRESETS = {"switch-top1", "gshard-top2", "mixtral-8x7b", "deepseek-v3", "uneven-grouping",
                     "collapse-no-balance"}
 
 
@@ -47,7 +47,7 @@ def test_preset_facts():
     deepseek = simulate_settings(PRESETS["deepseek-v3"])
     assert (deepseek["router"], deepseek["num_experts"], deepseek["top_k"], deepseek["num_groups"],
             deepseek["topk_groups"], deepseek["routed_scaling_factor"]) == ("sigmoid_group_limited", 256, 8, 8, 4, 2.5)
-    grouping = simulate(**simulate_settings(PRESETS["seed000-grouping"]))
+    grouping = simulate(**simulate_settings(PRESETS["uneven-grouping"]))
     assert [len(g) for g in grouping.expert_groups] == [3, 3, 2, 2]
 
 

@@ -12,7 +12,7 @@ from questions.study.scheduler import preview
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 QUESTION_IDS = ("routing-a", "routing-b", "capacity-a")
 SECTIONS = ["cards", "review_log", "bookmarks", "notes", "quiz_results", "mock_sessions", "exercise_attempts",
-            "study_plans"]
+            "study_plans", "experiment_progress"]
 
 
 def _fill(store, profile):
@@ -31,6 +31,7 @@ def _fill(store, profile):
                        taken_at=NOW)
     store.attempts.record(profile, "z-loss", "pass", 3, 3, "def z_loss(x): ...", attempted_at=NOW)
     store.plans.set(profile, "2026-04-01", 45, 12, 150)
+    store.experiments.mark_passed(profile, "capacity-no-drops", NOW)
 
 
 def _comparable(export):
@@ -51,7 +52,8 @@ def test_export_import_round_trip(tmp_path):
     other = Store(tmp_path / "other.sqlite3")
     counts = import_json(other, "bob", text.encode("utf-8"))
     assert counts == {"cards": 3, "review_log": 4, "bookmarks": 1, "notes": 1, "quiz_results": 1, "mock_sessions": 1,
-                      "exercise_attempts": 1, "study_plans": 1}
+                      "exercise_attempts": 1, "study_plans": 1,
+                      "experiment_progress": 1}
     assert _comparable(export_profile(other, "bob")) == _comparable(data)
     assert {qid: card.to_dict() for qid, card in other.reviews.cards("bob").items()} == {
         qid: card.to_dict() for qid, card in store.reviews.cards("alice").items()}

@@ -34,7 +34,9 @@ histories = st.fixed_dictionaries({
     "mocks": st.lists(st.tuples(mock_items, moments), max_size=2), "attempts": st.lists(attempts, max_size=4),
     "plan": st.none() | st.tuples(st.none() | st.dates().map(str), st.integers(1, 600), st.integers(0, 50),
                                   st.integers(0, 500)),
-    "undo": st.booleans()})
+    "undo": st.booleans(),
+    "experiments": st.dictionaries(st.sampled_from(["capacity-no-drops", "hot-expert-cv"]),
+                                   st.tuples(moments, st.booleans()), max_size=2)})
 
 
 def _fill(store: Store, profile: str, history: dict) -> None:
@@ -57,6 +59,8 @@ def _fill(store: Store, profile: str, history: dict) -> None:
         store.plans.set(profile, *history["plan"])
     if history["undo"]:
         store.reviews.undo_last(profile)
+    for experiment_id, (at, passed) in history["experiments"].items():
+        (store.experiments.mark_passed if passed else store.experiments.start)(profile, experiment_id, at)
 
 
 def _sections(export: dict) -> dict:
@@ -78,6 +82,7 @@ def test_export_then_import_reproduces_every_row(history):
         assert target.notes.all("bob") == source.notes.all("alice")
         assert target.bookmarks.ids("bob") == source.bookmarks.ids("alice")
         assert target.plans.get("bob") == source.plans.get("alice")
+        assert target.experiments.progress("bob") == source.experiments.progress("alice")
         # the card each review replaced came along: undoing the last grade gives the same card on both sides
         assert target.reviews.undo_last("bob") == source.reviews.undo_last("alice")
         assert {qid: card.to_dict() for qid, card in target.reviews.cards("bob").items()} == {
@@ -89,10 +94,11 @@ def _corruptions():
     """(path into the document, new value) pairs: a wrong type, a missing field, an out-of-range value."""
     junk = st.sampled_from([None, 7, -1, 2.5, True, "", "x" * 3, [], {}, "2026-13-45", [1, "a"]])
     return st.tuples(st.sampled_from(["cards", "review_log", "bookmarks", "notes", "quiz_results", "mock_sessions",
-                                      "exercise_attempts", "study_plans"]), st.integers(0, 3), st.text(min_size=1, max_size=12)
+                                      "exercise_attempts", "study_plans", "experiment_progress"]), st.integers(0, 3), st.text(min_size=1, max_size=12)
                      | st.sampled_from(["question_id", "card", "log", "rating", "source", "created_at", "text",
                                         "score", "total", "taken_at", "items", "passed", "status", "attempted_at",
-                                        "card_before", "interview_date", "daily_minutes"]),
+                                        "card_before", "interview_date", "daily_minutes", "experiment_id",
+                                        "started_at", "passed_at"]),
                      st.none() | junk)
 
 
