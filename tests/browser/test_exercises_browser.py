@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from questions.ui.i18n import t
-from tests.browser.test_browser import READY, STEP_MS, browser, open_app, server  # noqa: F401 - fixtures
+from tests.helpers.browser import READY, STEP_MS, open_app
 
 RUN_MS = 120_000  # the first run waits for the worker to import torch on a busy machine
 SLUG = "topk-router"
