@@ -41,3 +41,15 @@ def texts(at: AppTest) -> str:
     for kind in ("button", "checkbox", "toggle", "text_area", "text_input", "selectbox", "multiselect"):
         parts.extend(str(widget.label) for widget in getattr(at, kind))
     return "\n".join(parts)
+
+
+def open_link(page: str, lang: str | None = "en", **params) -> AppTest:
+    """A page opened by a link carrying `params`, as a browser opens /sandbox?preset=...: the app runs first (the
+    landing page, which drops link parameters it does not read), then the link's parameters are set and the page
+    opens; fails on a page error."""
+    at = app_test(lang=lang)
+    at.run()
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.switch_page(page)
+    return run_ok(at)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from questions.store import Store
+from questions.ui.i18n import t
 from questions.ui.routes import DEFAULT_PAGE, EXERCISES, PRACTICE, QUIZ, PageRoute
 from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, READY
 from tests.helpers.server import AppServer, streamlit_app
@@ -116,17 +117,21 @@ async def _quiz(page, server: AppServer, log: SessionLog) -> None:
 
 
 async def _exercise(page, server: AppServer, log: SessionLog) -> None:
-    run_button = ".st-key-exercises\\.run button"
-    await _timed(page, log, "exercises", lambda: page.goto(page_url(server, EXERCISES, log.profile)),
-                 run_button)
+    run_button = page.get_by_role("button", name=t("exercises.run", "en"))
+    start = time.perf_counter()
+    await page.goto(page_url(server, EXERCISES, log.profile))
+    await run_button.wait_for(timeout=STEP_MS)
+    await page.wait_for_selector(READY, timeout=STEP_MS)
+    log.latencies["exercises"].append(time.perf_counter() - start)
     before = await page.locator("[data-testid='stAlert']").count()
     start = time.perf_counter()
-    await page.click(run_button)
-    await page.wait_for_function(
+    await run_button.click()
+    await page.wait_for_function(  # the verdict (an alert) appears once the tests ran
         "count => document.querySelectorAll(\"[data-testid='stAlert']\").length > count", arg=before,
         timeout=STEP_MS)
     await page.wait_for_selector(READY, timeout=STEP_MS)
     log.latencies["exercises"].append(time.perf_counter() - start)
+    log.exceptions += [await element.inner_text() for element in await page.query_selector_all(EXCEPTION)]
     log.exercise_runs += 1
 
 

@@ -14,14 +14,11 @@ from questions.ui.routes import SANDBOX
 from sandbox.experiments import EXPERIMENTS
 from sandbox.scale import MODELS, estimate, suggested_cluster
 from sandbox.scale_tables import format_count
-from tests.helpers.apptest import app_test, run_ok, texts
+from tests.helpers.apptest import app_test, open_link, run_ok, texts
 
 
 def open_page(lang="en", **params):
-    at = app_test(lang=lang, **params)
-    at.run()
-    at.switch_page(SANDBOX.path)
-    return run_ok(at)
+    return open_link(SANDBOX.path, lang, **params)
 
 
 def metric(at, key: str, lang: str) -> str:

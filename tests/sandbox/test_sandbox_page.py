@@ -17,7 +17,7 @@ from sandbox.settings import (A_KEYS, B_KEYS, B_PREFIX, OPTION_KEYS, ROUTER_NAME
                               simulate_settings)
 from sandbox.simulate import SKEWS, simulate
 from sandbox.train import BALANCE_METHODS
-from tests.helpers.apptest import app_test, run_ok
+from tests.helpers.apptest import app_test, open_link, run_ok
 
 # every widget that holds a setting: simulate's (A and B), train's, the dropless and A/B toggles, the EP run's; the
 # option widgets (shown translated) are written into the URL by name by the page itself
@@ -34,14 +34,8 @@ def comparison_tables(at) -> list:
     return [table.value for table in at.table if t("sandbox.delta", "en") in table.value.columns]
 
 
-def open_page(lang="en", **params) -> AppTest:
-    """The sandbox opened by a link carrying `params` (the landing page drops link parameters it does not read)."""
-    at = app_test(lang=lang)
-    at.run()
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.switch_page(SANDBOX.path)
-    return run_ok(at)
+def open_page(lang="en", **params):
+    return open_link(SANDBOX.path, lang, **params)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
