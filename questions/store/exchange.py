@@ -20,7 +20,7 @@ from .schema import SCHEMA_VERSION
 from .values import check_profile, now_iso, utc_iso
 
 EXPORT_FORMAT = "moe-interview-lab-progress"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2 added study_plans, experiment_progress and review_log[].card_before; version 1 still reads
 _TEXT, _NUMBER, _OPTIONAL_TEXT = (str,), (int,), (str, type(None))
 
 

@@ -43,7 +43,7 @@ def test_export_import_round_trip(tmp_path):
     _fill(store, "alice")
     text = export_json(store, "alice")
     data = json.loads(text)
-    assert data["format"] == "moe-interview-lab-progress" and data["version"] == 1
+    assert data["format"] == "moe-interview-lab-progress" and data["version"] == 2
     assert list(data) == ["format", "version", "schema_version", "exported_at", "profile", *SECTIONS]
     assert data["profile"] == "alice" and data["bookmarks"][0]["question_id"] == "routing-a"
     assert "id" not in data["quiz_results"][0] and data["mock_sessions"][0]["items"][1]["seconds"] is None
@@ -116,3 +116,18 @@ def test_export_file_name_is_safe():
     assert export_file_name("日本", NOW) == "moe-lab-progress-profile-2026-03-01.json"
     with pytest.raises(ValueError, match="timezone-aware"):
         export_file_name("alice", datetime(2026, 3, 1))
+
+
+def test_a_version_1_export_without_the_newer_sections_still_imports(tmp_path):
+    store = Store(tmp_path / "db")
+    _fill(store, "alice")
+    data = export_profile(store, "alice")
+    data["version"] = 1
+    for section in ("study_plans", "experiment_progress"):
+        del data[section]
+    for entry in data["review_log"]:
+        del entry["card_before"]
+    other = Store(tmp_path / "other.sqlite3")
+    import_json(other, "bob", json.dumps(data))
+    assert len(other.reviews.logs("bob")) == 4 and other.plans.get("bob") is None
+    assert other.reviews.undo_last("bob") is None  # the card each review replaced is unknown: nothing to undo
