@@ -60,7 +60,7 @@ def draw_table(rows: list[dict], lang: str) -> None:
     narrow = [t(f"browse.col_{name}", lang) for name in ("type", "difficulty", "reviews", "lapses", "bookmark")]
     columns = {name: st.column_config.Column(width="small") for name in narrow}
     columns[open_col] = st.column_config.LinkColumn(display_text=t("browse.open", lang), width="small")
-    columns[t("browse.col_prompt", lang)] = st.column_config.TextColumn(width="medium")
+    columns[t("browse.col_prompt", lang)] = st.column_config.TextColumn(width="large")
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 560),
                  column_config=columns)
 
