@@ -72,6 +72,12 @@ def sandbox_env(root: Path, run_id: str) -> dict[str, str]:
     return env
 
 
+def python_prefixes(python: str) -> list[str]:
+    """The folders Python and its packages load from, outside /usr (a venv, a pyenv build): a sandbox binds them."""
+    prefixes = {sys.base_prefix, sys.prefix, str(Path(python).resolve().parent.parent)}
+    return sorted(prefix for prefix in prefixes if not prefix.startswith("/usr/"))
+
+
 def bwrap_command(python: str, inner: list[str], limits: RunLimits, env: dict[str, str],
                   binds: list[tuple[str, Path, Path]], chdir: Path) -> list[str]:
     """bubblewrap: every namespace unshared, system and Python read-only, only `binds` ((flag, host path, path
@@ -85,9 +91,8 @@ def bwrap_command(python: str, inner: list[str], limits: RunLimits, env: dict[st
             cmd += ["--ro-bind", str(path), str(path)]
     # The private /tmp first: a Python prefix or venv that lives under /tmp is bound on top of it, not hidden by it.
     cmd += ["--size", str(limits.tmpfs_bytes), "--tmpfs", "/tmp"]
-    for prefix in sorted({sys.base_prefix, sys.prefix, str(Path(python).resolve().parent.parent)}):
-        if not prefix.startswith("/usr/"):
-            cmd += ["--ro-bind", prefix, prefix]
+    for prefix in python_prefixes(python):
+        cmd += ["--ro-bind", prefix, prefix]
     cmd += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache", "--proc", "/proc", "--dev", "/dev"]
     for flag, source, target in binds:
         cmd += [flag, str(source), str(target)]

@@ -15,7 +15,7 @@ from concurrent.futures import Future
 from dataclasses import asdict
 from pathlib import Path
 
-from .isolation import SANDBOX_ROOT, RunLimits, bwrap_command, sandbox_env
+from .isolation import SANDBOX_ROOT, RunLimits, bwrap_command, python_prefixes, sandbox_env
 
 SANDBOX_DIR = Path(__file__).resolve().parent / "_sandbox"
 LIB_FILES = {"boot.py": "moe_lab_boot.py", "plugin.py": "moe_lab_plugin.py", "entry.py": "moe_lab_entry.py",
@@ -94,7 +94,9 @@ class WarmWorker:
     def _command(self, limits: RunLimits) -> tuple[list[str], dict[str, str], Path]:
         config = {"runs_root": str(self.runs_root), "lib": str(self.lib), "private": True,
                   "private_tmp": self.isolation == "bubblewrap",  # limits only: /tmp is shared, as documented
-                  "tmpfs_bytes": limits.tmpfs_bytes}
+                  "tmpfs_bytes": limits.tmpfs_bytes,
+                  # Python folders under /tmp (a checkout's venv there): bound again on top of each run's private /tmp
+                  "keep_in_tmp": [prefix for prefix in python_prefixes(self.python) if prefix.startswith("/tmp/")]}
         inner = [self.python, str(self.lib / "moe_lab_worker.py"), json.dumps(config)]
         env = sandbox_env(self.spool, "")
         env["PYTHONPATH"] = str(self.lib)

@@ -50,7 +50,15 @@ def enter_private_view(run_dir: str, config: dict) -> bool:
     kept = os.statvfs(config["lib"]).f_flag & _KEPT_FLAGS  # a remount must keep the flags the sandbox locked
     _mount(None, config["lib"], None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept)
     if config["private_tmp"]:
+        # Python's own folders under /tmp would vanish under the new tmpfs: hold them open, then bind them back
+        kept_dirs = [(path, os.open(path, os.O_PATH)) for path in config.get("keep_in_tmp", [])]
         _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={config['tmpfs_bytes']},mode=1777")
+        for path, handle in kept_dirs:
+            os.makedirs(path, exist_ok=True)
+            _mount(f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC)
+            flags = os.statvfs(path).f_flag & _KEPT_FLAGS
+            _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | flags)
+            os.close(handle)
     return True
 
 
