@@ -129,7 +129,15 @@ def test_sandbox_live_training_plays_pauses_and_resets(server, browser):
     expect(status(STEP_BUTTON_STEPS)).to_be_visible()  # nothing trains unless playing
     page.get_by_role("button", name=t("sandbox.live.play", "zh")).click()
     page.get_by_text(re.compile(r"^第 (\d+) / 500 步")).first.wait_for(timeout=STEP_MS)  # the curves grow
-    page.get_by_role("button", name=t("sandbox.live.pause", "zh")).click(force=True)  # redrawn as it plays
+    play = page.get_by_role("button", name=t("sandbox.live.play", "zh"))
+    for _attempt in range(3):  # the button is redrawn every 0.15 s as it plays: a click can land on the old one
+        page.get_by_role("button", name=t("sandbox.live.pause", "zh")).click(force=True)
+        try:
+            play.wait_for(timeout=5_000)
+            break
+        except Exception:  # noqa: BLE001 - Playwright's TimeoutError: click again, as a user would
+            continue
+    expect(play).to_be_visible(timeout=STEP_MS)
     page.wait_for_selector(READY, timeout=STEP_MS)
     held = page.get_by_text(re.compile(r"^第 \d+ / 500 步")).inner_text()
     page.wait_for_timeout(1500)
