@@ -99,7 +99,7 @@ def draw_next_exercise(attempts: list[dict], lang: str) -> None:
     if step is None:
         st.caption(t("today.exercises_all_solved", lang))
         return
-    title = get_exercise(step.slug).title[lang]
+    title = get_exercise(step.slug).text("title", lang)
     st.page_link(EXERCISES.path, label=t("today.next_exercise", lang, title=title, topic=topic_label(step.topic, lang)),
                  query_params={EXERCISE_PARAM: step.slug}, icon=":material/code:")
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Callable
 
 from fsrs import Card, Rating, ReviewLog
 
 from .db import Store
+from .repositories import StudyPlans
 from .reviews import REVIEW_SOURCES
 from .schema import SCHEMA_VERSION
 from .values import check_profile, now_iso, utc_iso
@@ -231,15 +232,12 @@ def _plan(entry: Any, where: str) -> dict:
     fields = {"interview_date": _OPTIONAL_TEXT, "daily_minutes": _NUMBER, "new_per_day": _NUMBER,
               "review_limit": _NUMBER}
     _require(entry, where, fields)
-    if entry["interview_date"] is not None:
-        try:
-            date.fromisoformat(entry["interview_date"])
-        except ValueError:
-            raise _fail(f"{where}.interview_date", f"is not a date (YYYY-MM-DD): {entry['interview_date']!r}") from None
-    for name, low in (("daily_minutes", 1), ("new_per_day", 0), ("review_limit", 0)):
-        if entry[name] < low:
-            raise _fail(f"{where}.{name}", f"({entry[name]}) must be >= {low}")
-    return {name: entry[name] for name in fields}
+    settings = {name: entry[name] for name in fields}
+    try:
+        StudyPlans.check(**settings)
+    except ValueError as error:  # its message starts with the setting's name
+        raise _fail(where, str(error)) from None
+    return settings
 
 
 def _experiment(entry: Any, where: str) -> dict:

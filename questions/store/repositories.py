@@ -304,6 +304,12 @@ class StudyPlans(_Repository):
     def set(self, profile: str, interview_date: str | None, daily_minutes: int, new_per_day: int,
             review_limit: int) -> None:
         """Save the profile's plan settings, replacing the previous ones."""
+        self.check(interview_date, daily_minutes, new_per_day, review_limit)
+        self._insert_for(profile, interview_date, daily_minutes, new_per_day, review_limit)
+
+    @staticmethod
+    def check(interview_date: str | None, daily_minutes: int, new_per_day: int, review_limit: int) -> None:
+        """ValueError naming the first bad setting (the app's save and the import both check with this)."""
         if interview_date is not None:
             try:
                 date.fromisoformat(interview_date)
@@ -313,7 +319,6 @@ class StudyPlans(_Repository):
                                  ("review_limit", review_limit, 0)):
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"{name} ({value!r}) must be an integer >= {low}")
-        self._insert_for(profile, interview_date, daily_minutes, new_per_day, review_limit)
 
     @staticmethod
     def insert(conn: sqlite3.Connection, profile_id: int, interview_date: str | None, daily_minutes: int,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Optional
 
+from sandbox.parallel_run import free_port
 from tests.helpers.paths import ROOT
 
 STARTUP_SECONDS = 90
@@ -34,12 +34,6 @@ class AppServer:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
         raise ServerError("no VmRSS in /proc status")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager
