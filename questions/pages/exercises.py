@@ -250,7 +250,7 @@ def draw_scratch_result(result: dict, lang: str) -> None:
         st.caption(t("exercises.scratch_value_line", lang, line=value["line"]))
         st.code(value["value"], language=None)
     if result["status"] != "pass":
-        st.error(f"{t('exercises.status_error', lang, verdict=result['verdict'])}\n\n```\n{result['message']}\n```",
+        st.error(f"{t('exercises.scratch_error', lang, verdict=result['verdict'])}\n\n```\n{result['message']}\n```",
                  icon="🛑")
     elif not values and not result.get("output"):
         st.caption(t("exercises.scratch_nothing", lang))

@@ -94,8 +94,12 @@ def test_paste_run_all_one_and_my_input_in_the_real_editor(server, browser):  # 
     scratch.get_by_role("button", name=t("exercises.scratch_run", "en")).click()
     expect(scratch.get_by_text(t("exercises.scratch_value_line", "en", line=3))).to_be_visible(timeout=RUN_MS)
     expect(scratch.get_by_text("tensor([[1, 2]])")).to_be_visible()
-    error = scratch.locator("[data-testid='stAlert']").inner_text()
-    reported = int(re.search(r'File "solution\.py", line (\d+), in topk_softmax', error).group(1))
+    alert = scratch.locator("[data-testid='stAlert']")
+    traceback_line = re.compile(r'File "solution\.py", line (\d+), in topk_softmax')
+    expect(alert).to_contain_text(t("exercises.scratch_error", "en", verdict="exception"))
+    expect(alert).to_contain_text(traceback_line)  # the alert's code block renders after the alert itself
+    found = traceback_line.search(alert.inner_text())
+    reported = int(found.group(1))
     assert reported == RAISING_LINE
     assert editor_line(editor, reported).strip().startswith("raise ValueError"), "the editor shows that line there"
 
