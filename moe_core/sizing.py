@@ -5,6 +5,9 @@ tensors. What counts as "active" follows DeepSeek-V3's weight documentation (REA
 "including 0.9B for the output Head"): every weight a token's forward pass multiplies with, so the unused routed
 experts and the input embedding table (a row lookup) are left out. Mistral's "12.9B active" for Mixtral 8x7B counts
 the input embedding table too: active_params + embedding_params.
+
+The blocks' formulas (swiglu_params, gqa_attention_params, mla_attention_params) are the ones sandbox.scale's
+calculator builds on, adding the biases, sinks and norms of its presets.
 """
 from __future__ import annotations
 
@@ -33,25 +36,40 @@ def _get(config: Mapping, key: str, default=None, low: int = 0) -> int:
     return check_int(f"config {key}", value, low)
 
 
+def swiglu_params(d_model: int, d_ff: int) -> int:
+    """One SwiGLU MLP without biases: gate and up [d_model, d_ff], down [d_ff, d_model]."""
+    return 3 * d_model * d_ff
+
+
+def gqa_attention_params(d_model: int, num_heads: int, num_kv_heads: int, head_dim: int) -> int:
+    """The q, k, v, o projections of multi-head / grouped-query attention, without biases."""
+    return d_model * head_dim * (2 * num_heads + 2 * num_kv_heads)
+
+
+def mla_attention_params(d_model: int, num_heads: int, q_lora_rank: int, kv_lora_rank: int, qk_nope_head_dim: int,
+                         qk_rope_head_dim: int, v_head_dim: int) -> int:
+    """Multi-head latent attention (DeepSeek-V2/V3): a low-rank query (q_lora_rank 0: a full q_proj), one compressed
+    kv latent shared by the heads with its RMSNorm, and per-head up-projections of keys and values."""
+    qk_head = qk_nope_head_dim + qk_rope_head_dim
+    if q_lora_rank:
+        query = d_model * q_lora_rank + q_lora_rank + q_lora_rank * num_heads * qk_head  # q_a_proj, its norm, q_b_proj
+    else:
+        query = d_model * num_heads * qk_head                                            # q_proj
+    key_value = (d_model * (kv_lora_rank + qk_rope_head_dim) + kv_lora_rank              # kv_a_proj_with_mqa, its norm
+                 + kv_lora_rank * num_heads * (qk_nope_head_dim + v_head_dim))          # kv_b_proj: keys and values
+    return query + key_value + num_heads * v_head_dim * d_model                          # o_proj
+
+
 def _attention_params(config: Mapping, hidden: int) -> int:
     """One attention block: MLA (DeepSeek-V2/V3, when kv_lora_rank is set) or multi-head / grouped-query attention."""
     heads = _get(config, "num_attention_heads", low=1)
     if config.get("kv_lora_rank") is not None:
-        kv_rank, rope_dim = _get(config, "kv_lora_rank", low=1), _get(config, "qk_rope_head_dim")
-        qk_dim = _get(config, "qk_nope_head_dim") + rope_dim
-        v_dim = _get(config, "v_head_dim", low=1)
-        q_rank = config.get("q_lora_rank")
-        if q_rank is None:
-            query = hidden * heads * qk_dim                                   # q_proj
-        else:
-            q_rank = _get(config, "q_lora_rank", low=1)
-            query = hidden * q_rank + q_rank + q_rank * heads * qk_dim        # q_a_proj, q_a_layernorm, q_b_proj
-        key_value = (hidden * (kv_rank + rope_dim) + kv_rank                  # kv_a_proj_with_mqa, kv_a_layernorm
-                     + kv_rank * heads * (qk_dim - rope_dim + v_dim))          # kv_b_proj: nope keys and values
-        return query + key_value + heads * v_dim * hidden                     # o_proj
-    kv_heads = _get(config, "num_key_value_heads", heads, low=1)
-    head_dim = _get(config, "head_dim", hidden // heads, low=1)
-    return hidden * head_dim * (2 * heads + 2 * kv_heads)                     # q, k, v, o projections
+        q_rank = 0 if config.get("q_lora_rank") is None else _get(config, "q_lora_rank", low=1)
+        return mla_attention_params(hidden, heads, q_rank, _get(config, "kv_lora_rank", low=1),
+                                    _get(config, "qk_nope_head_dim"), _get(config, "qk_rope_head_dim"),
+                                    _get(config, "v_head_dim", low=1))
+    return gqa_attention_params(hidden, heads, _get(config, "num_key_value_heads", heads, low=1),
+                                _get(config, "head_dim", hidden // heads, low=1))
 
 
 def _expert_count(config: Mapping) -> int:
@@ -80,12 +98,12 @@ def model_size(config: Mapping) -> ModelSize:
     if dense_layers > layers:
         raise ValueError(f"config first_k_dense_replace ({dense_layers}) must be <= num_hidden_layers ({layers})")
     per_layer = _attention_params(config, hidden) + 2 * hidden                # + the two RMSNorms
-    dense_ffn = 3 * hidden * _get(config, "intermediate_size", low=1) if dense_layers else 0
+    dense_ffn = swiglu_params(hidden, _get(config, "intermediate_size", low=1)) if dense_layers else 0
     total = active = layers * per_layer + dense_layers * dense_ffn + hidden + head  # + final norm, output head
     if num_experts:
         top_k = check_int("config num_experts_per_tok", config.get("num_experts_per_tok"), 1, num_experts,
                           "the number of routed experts")
-        expert = 3 * hidden * _get(config, "moe_intermediate_size", config.get("intermediate_size"), low=1)
+        expert = swiglu_params(hidden, _get(config, "moe_intermediate_size", config.get("intermediate_size"), low=1))
         router = num_experts * hidden + (num_experts if config.get("topk_method") == "noaux_tc" else 0)
         shared = _get(config, "n_shared_experts", 0) * expert
         moe_layers = layers - dense_layers

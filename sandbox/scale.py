@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass, field
 
 from moe_core.checks import check_choice, check_int, check_positive
+from moe_core.sizing import gqa_attention_params, mla_attention_params, swiglu_params
 
 from .scale_models import MODELS, ModelConfig, Published
 
@@ -37,9 +38,9 @@ ADAM_STATE_BYTES = 12  # fp32 master weight + first and second moment, per param
 
 
 def _gqa_attention_params(m: ModelConfig) -> int:
-    """q, k, v, o projections (+ biases, sinks, q/k norms) of one grouped-query attention layer."""
+    """q, k, v, o projections (moe_core.sizing) + biases, sinks and q/k norms of one grouped-query attention layer."""
     q_width, kv_width = m.num_heads * m.head_width, m.kv_heads * m.head_width
-    params = m.d_model * (q_width + 2 * kv_width) + q_width * m.d_model
+    params = gqa_attention_params(m.d_model, m.num_heads, m.kv_heads, m.head_width)
     if m.attention_bias:
         params += q_width + 2 * kv_width + m.d_model
     if m.attention_sinks:
@@ -51,26 +52,17 @@ def _gqa_attention_params(m: ModelConfig) -> int:
     return params
 
 
-def _mla_attention_params(m: ModelConfig) -> int:
-    """Multi-head latent attention (DeepSeek-V2/V3): low-rank q, a shared compressed kv latent, per-head up-projections."""
-    qk_head = m.qk_nope_head_dim + m.qk_rope_head_dim
-    if m.q_lora_rank:
-        q = m.d_model * m.q_lora_rank + m.q_lora_rank + m.q_lora_rank * m.num_heads * qk_head
-    else:
-        q = m.d_model * m.num_heads * qk_head
-    kv = m.d_model * (m.kv_lora_rank + m.qk_rope_head_dim) + m.kv_lora_rank \
-        + m.kv_lora_rank * m.num_heads * (m.qk_nope_head_dim + m.v_head_dim)
-    return q + kv + m.num_heads * m.v_head_dim * m.d_model
-
-
 def attention_params(m: ModelConfig) -> int:
     """Parameters of one layer's attention block."""
-    return _mla_attention_params(m) if m.attention == "mla" else _gqa_attention_params(m)
+    if m.attention == "mla":
+        return mla_attention_params(m.d_model, m.num_heads, m.q_lora_rank, m.kv_lora_rank, m.qk_nope_head_dim,
+                                    m.qk_rope_head_dim, m.v_head_dim)
+    return _gqa_attention_params(m)
 
 
 def expert_params(m: ModelConfig) -> int:
-    """One routed expert: SwiGLU gate, up [d, ff] and down [ff, d] (+ their biases)."""
-    return 3 * m.d_model * m.expert_d_ff + (2 * m.expert_d_ff + m.d_model if m.expert_bias else 0)
+    """One routed expert: a SwiGLU MLP (moe_core.sizing) + its biases."""
+    return swiglu_params(m.d_model, m.expert_d_ff) + (2 * m.expert_d_ff + m.d_model if m.expert_bias else 0)
 
 
 def moe_layer_params(m: ModelConfig) -> int:
@@ -78,7 +70,7 @@ def moe_layer_params(m: ModelConfig) -> int:
     them). Equals sum(p.numel()) of moe_core.MoELayer(d, ff, E, k, num_shared_experts=...) for a config without
     biases; a selection bias (DeepSeek-V3's e_score_correction_bias) is a buffer, not a parameter."""
     router = m.num_experts * m.d_model + (m.num_experts if m.router_bias else 0)
-    shared = 3 * m.d_model * m.num_shared_experts * m.expert_d_ff
+    shared = m.num_shared_experts * swiglu_params(m.d_model, m.expert_d_ff)
     return router + m.num_experts * expert_params(m) + shared
 
 
@@ -90,7 +82,7 @@ def embedding_params(m: ModelConfig) -> int:
 def count_params(m: ModelConfig) -> dict[str, int]:
     """{"total", "active", "active_compute", "expert", "embedding", "attention"}: counts, see the module's conventions."""
     layer_common = attention_params(m) + 2 * m.d_model                       # attention + its two RMSNorms
-    dense_mlp = 3 * m.d_model * m.dense_d_ff
+    dense_mlp = swiglu_params(m.d_model, m.dense_d_ff)
     experts_all = m.num_moe_layers * m.num_experts * expert_params(m)
     total = (embedding_params(m) + m.d_model + m.num_layers * layer_common + m.num_dense_layers * dense_mlp
              + m.num_moe_layers * moe_layer_params(m))
@@ -268,7 +260,7 @@ def estimate(model: ModelConfig, cluster: Cluster | None = None) -> Estimate:
     kv_bytes = c.sequences_per_gpu_group * c.context * kv_token / kv_split
     forward = 2.0 * counts["active_compute"] + attention_flops_per_token(model, c.context)
     t = traffic(model, c)
-    expert_flops = 2 * 3 * model.d_model * model.expert_d_ff * (model.top_k + model.num_shared_experts)
+    expert_flops = 2 * swiglu_params(model.d_model, model.expert_d_ff) * (model.top_k + model.num_shared_experts)
     notes = list(model.notes)
     if c.ep > 1 and c.node_limit < max(1, c.ep // c.gpus_per_node):
         notes.append("node_limited")

@@ -49,8 +49,13 @@ def draw_training_controls() -> None:
                              key="sb.aux_coef", help=tr("help.train.aux_coef"), **URL)
 
 
-def play_pause() -> None:
-    st.session_state["sb.playing"] = not st.session_state.get("sb.playing", False)
+def set_playing(playing: bool) -> None:
+    """Play or Pause. It sets the state rather than toggling it: Streamlit may deliver a click twice (a trigger
+    replayed after an interrupted fragment run), and a toggle would then pause and play again."""
+    st.session_state["sb.playing"] = playing
+    if not playing and "sb.live" in st.session_state:
+        # stop the thread now, at the start of the rerun: the rest of the rerun then does not share the GIL with it
+        st.session_state["sb.live"].pause()
 
 
 def step_once() -> None:
@@ -110,7 +115,8 @@ def draw_training(settings_a: dict, labels: dict) -> None:
     else:
         run.pause()
     columns = st.columns([1, 1, 1, 4])
-    columns[0].button(tr("live.pause" if playing else "live.play"), key="sb.play", on_click=play_pause,
+    columns[0].button(tr("live.pause" if playing else "live.play"), key="sb.pause" if playing else "sb.play",
+                      on_click=set_playing, args=(not playing,),
                       icon=":material/pause:" if playing else ":material/play_arrow:",
                       type="primary", disabled=run.done, help=tr("live.done_help") if run.done else None,
                       width="stretch")

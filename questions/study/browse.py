@@ -11,6 +11,7 @@ from fsrs import Card
 
 from questions.bank.loader import filter_questions
 from questions.bank.schema import Question
+from questions.bank.titles import clip
 from questions.languages import LANGUAGES
 
 SORTS = ("bank", "due", "difficulty", "lapses")
@@ -27,12 +28,6 @@ class BrowseFilters:
     difficulties: Sequence[int] = ()
     bookmarked_only: bool = False
     search: str = ""
-
-
-def one_line(text: str, limit: int) -> str:
-    """`text` on one line, cut to `limit` characters with an ellipsis."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[:limit - 1].rstrip() + "…"
 
 
 def marked_snippet(text: str, needle: str, mark: Callable[[str], str], width: int = SNIPPET_CHARS) -> Optional[str]:
@@ -88,7 +83,7 @@ def browse_rows(questions: Sequence[Question], cards: Mapping[str, Card], counts
         reviews, lapses = counts.get(question.id, (0, 0))
         rows.append({
             "id": question.id, "topic": question.topic, "type": question.type, "difficulty": question.difficulty,
-            "prompt": one_line(question.text("prompt", lang), PROMPT_CHARS),
+            "prompt": clip(question.text("prompt", lang), PROMPT_CHARS),
             "due": card.due if card is not None else None, "reviews": reviews, "lapses": lapses,
             "bookmarked": question.id in bookmarks, "note": notes.get(question.id, ""), "position": position,
             "snippet": search_snippet(question, filters.search, lang, mark) if filters.search.strip() else None,

@@ -115,7 +115,7 @@ def test_chinese_labels_are_drawn_with_real_glyphs(server, browser):
 
 def test_sandbox_live_training_plays_pauses_and_resets(server, browser):
     """The Train tab in Chinese: Play streams the curves, Pause holds the step, Play goes on to the end, Reset."""
-    from playwright.sync_api import expect
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 
     def status(step: int):
         return page.get_by_text(t("sandbox.live.status", "zh", step=step, total=500, methods=3), exact=True)
@@ -130,12 +130,16 @@ def test_sandbox_live_training_plays_pauses_and_resets(server, browser):
     page.get_by_role("button", name=t("sandbox.live.play", "zh")).click()
     page.get_by_text(re.compile(r"^第 (\d+) / 500 步")).first.wait_for(timeout=STEP_MS)  # the curves grow
     play = page.get_by_role("button", name=t("sandbox.live.play", "zh"))
-    for _attempt in range(3):  # the button is redrawn every 0.15 s as it plays: a click can land on the old one
-        page.get_by_role("button", name=t("sandbox.live.pause", "zh")).click(force=True)
-        try:
-            play.wait_for(timeout=5_000)
+    pause = page.get_by_role("button", name=t("sandbox.live.pause", "zh"))
+    expect(pause).to_be_visible(timeout=STEP_MS)  # Play turned into Pause: it plays
+    for _attempt in range(3):  # Playwright waits for a steady button while the charts redraw: a click can come late
+        if play.is_visible():
             break
-        except Exception:  # noqa: BLE001 - Playwright's TimeoutError: click again, as a user would
+        try:
+            pause.click(force=True, timeout=5_000)
+            play.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeout:  # the click missed (click again, as a user would), or Pause is already gone
             continue
     expect(play).to_be_visible(timeout=STEP_MS)
     page.wait_for_selector(READY, timeout=STEP_MS)

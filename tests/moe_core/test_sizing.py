@@ -69,3 +69,17 @@ def test_small_config_counts_every_parameter_of_the_model_it_describes(shared, d
 def test_bad_config_names_the_field(change, match):
     with pytest.raises(ValueError, match=match):
         model_size(DEEPSEEK_V3 | change)
+
+
+def test_the_calculator_presets_count_as_model_size_does():
+    """sandbox.scale counts with the same block formulas: Mixtral agrees exactly; DeepSeek-V3 only by the selection
+    bias, which model_size counts (it is in the checkpoint) and the calculator does not (moe_core keeps it a buffer)."""
+    from sandbox.scale import MODELS, count_params
+
+    mixtral = count_params(MODELS["mixtral-8x7b"])
+    assert (mixtral["total"], mixtral["active_compute"]) == (model_size(MIXTRAL_8X7B).total_params,
+                                                             model_size(MIXTRAL_8X7B).active_params)
+    deepseek, size = count_params(MODELS["deepseek-v3"]), model_size(DEEPSEEK_V3)
+    selection_bias = (61 - 3) * 256
+    assert (deepseek["total"] + selection_bias, deepseek["active_compute"] + selection_bias) == (
+        size.total_params, size.active_params)

@@ -30,7 +30,7 @@ def test_play_trains_in_the_page_until_pause_and_the_curves_are_compares():
     run_ok(at)  # one tick of the fragment: some steps, then the figures
     first = live(at).steps_run
     assert 0 < first <= 50 and at.session_state["sb.playing"]
-    assert at.button(key="sb.play").label == t("sandbox.live.pause", "en")
+    assert at.button(key="sb.pause").label == t("sandbox.live.pause", "en")
     while at.session_state["sb.playing"]:
         run_ok(at)  # what the fragment's timer does in the browser
     run = live(at)
@@ -50,9 +50,10 @@ def test_step_pause_and_reset():
     assert live(at).steps_run == STEP_BUTTON_STEPS and not at.session_state["sb.playing"]
     at.button(key="sb.play").click()
     run_ok(at)
-    at.button(key="sb.play").click()  # Pause
+    at.button(key="sb.pause").click()
     run_ok(at)
     paused = live(at).steps_run
+    assert not at.session_state["sb.playing"] and at.button(key="sb.play").label == t("sandbox.live.play", "en")
     run_ok(at)
     assert live(at).steps_run == paused > STEP_BUTTON_STEPS, "nothing trains while paused"
     at.button(key="sb.reset").click()
