@@ -31,7 +31,8 @@ SHOW = ".st-key-practice_show button"
 RATE = ".st-key-practice_rate_{rating} button"
 STEP_MS = 180_000  # 20 sessions share 2 cores: a step may wait long, but it must finish
 POLL_MS = 1_000
-LOST_CLICK_S = 10  # an idle page without the action's result for this long: the click missed
+LOST_CLICK_S = 30  # an idle page without the action's result for this long: the click missed (under load a click
+#                    can wait >10 s for its rerun to start, and the page looks idle meanwhile)
 MEMORY_LIMIT = 1.5
 
 
@@ -53,6 +54,7 @@ class GroupResult:
     rss_after_one: int
     rss_after_all: int
     problems: list[str]
+    repeated_actions: int = 0  # over every session, the warm-up included
 
     def latency_table(self) -> list[tuple[str, int, float, float]]:
         """(page, reruns, p50 ms, p95 ms) over every session."""
@@ -74,28 +76,35 @@ def page_url(server: AppServer, route: PageRoute, profile: str) -> str:
     return f"{server.url}/{path}?lang=en&profile={profile}"
 
 
-async def _timed(page, log: SessionLog, page_name: str, action, done: str, state: str = "visible") -> None:
-    """Run a user action and wait for its visible result and the end of the rerun; record the latency.
+async def _timed(page, log: SessionLog, page_name: str, action, done, state: str = "visible",
+                 saved=None) -> None:
+    """Run a user action and wait for its visible result (`done`: a selector in `state`, or an async function of a
+    timeout in ms that returns once the result is there) and the end of the rerun; record the latency.
 
     A click that lands while the page redraws can miss its button (the page then sits idle without the result): after
-    LOST_CLICK_S of that, the action is repeated once, as a user would, and counted. A page still running is waited
-    for up to STEP_MS."""
+    LOST_CLICK_S of that, the action is repeated once, as a user would, and counted. An action that writes passes
+    `saved` (() -> bool, read from the database): once the server saved it, it is not repeated. A page still running
+    is waited for up to STEP_MS."""
     start = time.perf_counter()
     await action()
     idle_since, repeated = None, False
     while True:
         try:
-            await page.wait_for_selector(done, state=state, timeout=POLL_MS)
+            await (done(POLL_MS) if callable(done) else page.wait_for_selector(done, state=state, timeout=POLL_MS))
             break
         except PlaywrightTimeout:
             pass
         now = time.perf_counter()
         if now - start > STEP_MS / 1000:
-            raise TimeoutError(f"{page_name}: {done} not {state} after {STEP_MS / 1000:.0f} s "
+            raise TimeoutError(f"{page_name}: {done.__doc__ if callable(done) else done} not {state} after "
+                               f"{STEP_MS / 1000:.0f} s "
                                f"({'idle' if idle_since else 'still running'})")
         idle = await page.query_selector(READY) is not None
         idle_since = (idle_since or now) if idle else None
         if idle_since and now - idle_since > LOST_CLICK_S and not repeated:
+            if saved is not None and saved():  # the server has it, the page has not caught up: wait on
+                idle_since = None
+                continue
             repeated, idle_since = True, None
             log.repeated_actions += 1
             await action()
@@ -124,7 +133,7 @@ async def _practise(page, server: AppServer, log: SessionLog, cards: int, reload
         await _timed(page, log, "practice", lambda: page.click(SHOW), RATE.format(rating=3))
         rating = 1 + (number + len(log.profile)) % 4
         await _timed(page, log, "practice", lambda: page.click(RATE.format(rating=rating)), RATE.format(rating=3),
-                     state="detached")
+                     state="detached", saved=lambda: saved_count(server.db, log.profile, "grades") > len(log.graded))
         log.graded.append((question_id, rating, answer))
         if not await page.query_selector(ANSWER_BOX):  # nothing left in the queue
             break
@@ -148,15 +157,16 @@ async def _exercise(page, server: AppServer, log: SessionLog) -> None:
     await run_button.wait_for(timeout=STEP_MS)
     await page.wait_for_selector(READY, timeout=STEP_MS)
     log.latencies["exercises"].append(time.perf_counter() - start)
+    await page.frame_locator("iframe").first.locator(".ace_content").wait_for(timeout=STEP_MS)  # the layout settled
     before = await page.locator("[data-testid='stAlert']").count()
-    start = time.perf_counter()
-    await run_button.click()
-    await page.wait_for_function(  # the verdict (an alert) appears once the tests ran
-        "count => document.querySelectorAll(\"[data-testid='stAlert']\").length > count", arg=before,
-        timeout=STEP_MS)
-    await page.wait_for_selector(READY, timeout=STEP_MS)
-    log.latencies["exercises"].append(time.perf_counter() - start)
-    log.exceptions += [await element.inner_text() for element in await page.query_selector_all(EXCEPTION)]
+
+    async def verdict(timeout_ms: int) -> None:
+        """the verdict (an alert)"""
+        await page.wait_for_function(
+            "count => document.querySelectorAll(\"[data-testid='stAlert']\").length > count", arg=before,
+            timeout=timeout_ms)
+    await _timed(page, log, "exercises", run_button.click, verdict,
+                 saved=lambda: saved_count(server.db, log.profile, "runs") > log.exercise_runs)
     log.exercise_runs += 1
 
 
@@ -171,6 +181,16 @@ async def _session(browser, server: AppServer, log: SessionLog, cards: int, relo
         log.exceptions.append(f"{type(error).__name__}: {error}".splitlines()[0])
     finally:
         await context.close()
+
+
+def saved_count(db: Path, profile: str, kind: str) -> int:
+    """How many grades ("grades") or exercise runs ("runs") the database holds for `profile` (read only when a click
+    may have missed: opening the store checks the file)."""
+    store = Store(db)
+    try:
+        return len(store.reviews.logs(profile) if kind == "grades" else store.attempts.list(profile))
+    finally:
+        store.close()
 
 
 def check_database(db: Path, sessions: list[SessionLog]) -> list[str]:
@@ -221,13 +241,13 @@ async def run_group(server: AppServer, sessions: int, cards: int) -> GroupResult
     if rss_after_all > MEMORY_LIMIT * rss_after_one:
         problems.append(f"server memory grew from {rss_after_one / 2**20:.0f} MiB after one session to "
                         f"{rss_after_all / 2**20:.0f} MiB (over {MEMORY_LIMIT}x)")
-    return GroupResult(logs, rss_after_one, rss_after_all, problems)
+    return GroupResult(logs, rss_after_one, rss_after_all, problems, sum(log.repeated_actions for log in everyone))
 
 
 def report(result: GroupResult, seconds: float) -> str:
     lines = [f"{len(result.sessions)} sessions at once, {sum(len(s.graded) for s in result.sessions)} grades, "
              f"{sum(s.quizzes for s in result.sessions)} quizzes, {sum(s.exercise_runs for s in result.sessions)} "
-             f"exercise runs in {seconds:.0f} s; {sum(s.repeated_actions for s in result.sessions)} clicks missed and "
+             f"exercise runs in {seconds:.0f} s; {result.repeated_actions} clicks missed and "
              f"made again",
              f"server memory: {result.rss_after_one / 2**20:.0f} MiB after one session, "
              f"{result.rss_after_all / 2**20:.0f} MiB after all ({result.rss_after_all / result.rss_after_one:.2f}x)",
