@@ -17,7 +17,7 @@ from questions.study.clock import now_utc
 from questions.study.misses import send_to_review
 from questions.ui import shell
 from questions.ui.i18n import t
-from questions.ui.labels import exercise_status_columns
+from questions.ui.labels import exercise_status_columns, verdict_label
 from questions.ui.routes import EXERCISE_PARAM, PRACTICE, PRESET_PARAM, QUESTION_PARAM, SANDBOX
 
 try:
@@ -198,8 +198,8 @@ def draw_headline(result: dict, lang: str) -> None:
     if headline["kind"] == "pass":
         st.success(t("exercises.passed_all", lang, total=headline["total"]), icon="✅")
     elif headline["kind"] == "error":
-        st.error(f"{t('exercises.status_error', lang, verdict=headline['verdict'])}\n\n"
-                 f"```\n{headline['message']}\n```", icon="🛑")
+        st.error(f"{t('exercises.status_error', lang, verdict=verdict_label(headline['verdict'], lang))}\n\n"
+                 f"```\n{headline['message']}\n```", icon=":material/error:")
     else:
         st.warning(t("exercises.summary", lang, passed=headline["passed"], total=headline["total"]), icon="❌")
     if result.get("tests"):
@@ -250,8 +250,9 @@ def draw_scratch_result(result: dict, lang: str) -> None:
         st.caption(t("exercises.scratch_value_line", lang, line=value["line"]))
         st.code(value["value"], language=None)
     if result["status"] != "pass":
-        st.error(f"{t('exercises.scratch_error', lang, verdict=result['verdict'])}\n\n```\n{result['message']}\n```",
-                 icon="🛑")
+        verdict_text = verdict_label(result["verdict"], lang)
+        st.error(f"{t('exercises.scratch_error', lang, verdict=verdict_text)}\n\n```\n{result['message']}\n```",
+                 icon=":material/error:")
     elif not values and not result.get("output"):
         st.caption(t("exercises.scratch_nothing", lang))
 

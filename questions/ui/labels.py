@@ -41,6 +41,12 @@ def rating_label(rating: int, language: str) -> str:
     return t(f"app.rating_{int(rating)}", language)
 
 
+def verdict_label(verdict: str, language: str) -> str:
+    """A run's verdict ("timeout", "syntax-error", ...) in words; an unknown one as it is."""
+    label = t(f"exercises.verdict.{verdict}", language)
+    return verdict if label == f"exercises.verdict.{verdict}" else label
+
+
 def interval_units(language: str) -> dict[str, str]:
     """The suffix of each interval unit in `language` ("day" -> "d" / "天"), for study.scheduler.format_interval."""
     return {unit: t(f"practice.interval_{unit}", language) for unit in INTERVAL_UNITS}

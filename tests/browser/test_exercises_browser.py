@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from questions.ui.i18n import t
+from questions.ui.labels import verdict_label
 from tests.helpers.browser import READY, STEP_MS, open_app
 
 RUN_MS = 120_000  # the first run waits for the worker to import torch on a busy machine
@@ -96,7 +97,7 @@ def test_paste_run_all_one_and_my_input_in_the_real_editor(server, browser):  # 
     expect(scratch.get_by_text("tensor([[1, 2]])")).to_be_visible()
     alert = scratch.locator("[data-testid='stAlert']")
     traceback_line = re.compile(r'File "solution\.py", line (\d+), in topk_softmax')
-    expect(alert).to_contain_text(t("exercises.scratch_error", "en", verdict="exception"))
+    expect(alert).to_contain_text(t("exercises.scratch_error", "en", verdict=verdict_label("exception", "en")))
     expect(alert).to_contain_text(traceback_line)  # the alert's code block renders after the alert itself
     found = traceback_line.search(alert.inner_text())
     reported = int(found.group(1))

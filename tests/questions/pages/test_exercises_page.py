@@ -4,6 +4,7 @@ status overview, related questions by title, and `?exercise=<slug>`."""
 from questions.exercises import exercises, get_exercise
 from questions.store import Store
 from questions.ui.i18n import t
+from questions.ui.labels import verdict_label
 from questions.ui.routes import EXERCISES
 from tests.helpers.apptest import app_test, run_ok
 from tests.helpers.paths import ROOT
@@ -109,7 +110,7 @@ def test_a_syntax_error_is_reported_and_giving_up_shows_the_reference(make_app):
     at = _page(make_app, "z-loss")
     run_ok(at.text_area[0].set_value("def z_loss(:\n"))
     run_ok(at.button(key="exercises.run").click())
-    assert t("exercises.status_error", "en", verdict="syntax-error") in at.error[0].value
+    assert t("exercises.status_error", "en", verdict=verdict_label("syntax-error", "en")) in at.error[0].value
     assert "line 1" in at.error[0].value
     run_ok(at.button(key="exercises.give_up").click())
     assert t("exercises.solution", "en") in [header.value for header in at.subheader]
@@ -146,3 +147,19 @@ def test_giving_up_sends_the_related_questions_back_into_review_once(make_app, d
     logs = Store(db_path).reviews.logs("tester")
     assert [(log["question_id"], log["source"], log["rating"]) for log in logs] == [
         ("routing-topk-softmax", "exercise", 1)]
+
+
+def test_every_verdict_a_run_can_give_has_words_in_both_languages():
+    import re
+    from pathlib import Path
+
+    from questions.languages import LANGUAGES
+    package = Path(__file__).resolve().parents[3] / "questions" / "exercises"
+    sources = "".join(path.read_text(encoding="utf-8") for path in package.glob("*.py"))
+    verdicts = set(re.findall(r'"verdict": "([a-z-]+)"', sources)) | set(re.findall(r'return \(?"([a-z-]+)",', sources))
+    verdicts |= {"pass", "fail", "exception", "no-tests"}
+    assert {"timeout", "memory", "syntax-error", "import-error"} <= verdicts
+    for verdict in sorted(verdicts):
+        for lang in LANGUAGES:
+            assert verdict_label(verdict, lang) != verdict, (verdict, lang)
+    assert verdict_label("something-new", "zh") == "something-new"
