@@ -213,6 +213,12 @@ def check_database(db: Path, sessions: list[SessionLog]) -> list[str]:
             if len(store.attempts.list(session.profile)) != session.exercise_runs:
                 problems.append(f"{session.profile}: {session.exercise_runs} exercise runs, "
                                 f"{len(store.attempts.list(session.profile))} saved")
+        names = {session.profile for session in sessions}
+        for profile in store.profiles.names():  # a session's grades in any other profile, "default" included
+            for log in store.reviews.logs(profile):
+                owner = (log["answer_text"] or "").split(" ", 1)[0]
+                if owner in names and owner != profile:
+                    problems.append(f"{profile}: holds a grade of {owner} ({log['question_id']})")
     finally:
         store.close()
     return problems
