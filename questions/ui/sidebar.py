@@ -80,8 +80,8 @@ def local_profile_selector(lang: str) -> str:
     # index= the current profile, not the first option: under load a browser could send the selector's default back
     # as if chosen (the 20-session load moved sessions to "default" at their first grade, when another session's
     # new profile had changed the options), and that default must be the profile in use
-    current = options.index(st.session_state["profile_select"])
-    chosen = st.sidebar.selectbox(t("app.profile", lang), options, index=current, key="profile_select",
+    current_index = options.index(st.session_state["profile_select"])
+    chosen = st.sidebar.selectbox(t("app.profile", lang), options, index=current_index, key="profile_select",
                                   help=t("app.profile_help", lang))
     if chosen == DEFAULT_PROFILE:
         st.query_params.pop(PROFILE_PARAM, None)
